@@ -1,0 +1,159 @@
+//! Connections: one enum over both backends, the pool, and migrations.
+
+use crate::error::{StoreError, StoreResult};
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, for several server replicas.
+    Postgres(PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://PATH` or a plain file path.
+    Sqlite,
+}
+
+impl Backend {
+    /// Chooses the backend from the URL's scheme and returns the URL the driver takes.
+    pub fn from_url(url: &str) -> (Backend, String) {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            (Backend::Sqlite, path.to_string())
+        }
+    }
+}
+
+/// Opens one connection to the backend the URL names.
+pub fn establish(backend: Backend, url: &str) -> diesel::ConnectionResult<DbConnection> {
+    Ok(match backend {
+        Backend::Postgres => DbConnection::Postgres(PgConnection::establish(url)?),
+        Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(url)?),
+    })
+}
+
+/// Builds connections for the pool.
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    url: String,
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        establish(self.backend, &self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Sets the SQLite pragmas every connection needs: WAL, foreign keys, a busy timeout.
+#[derive(Debug)]
+struct SqlitePragmas {
+    busy_timeout: Duration,
+}
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            // synchronous=FULL: an acknowledged write is on disk, even if the machine dies.
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                self.busy_timeout.as_millis()
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// A pool of connections.
+pub type DbPool = Pool<Manager>;
+/// A connection taken from the pool.
+pub type PooledConn = PooledConnection<Manager>;
+
+/// Settings of the connection pool.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// The most connections held open.
+    pub max_size: u32,
+    /// How long a request waits for a free connection.
+    pub connection_timeout: Duration,
+    /// How long SQLite waits for a lock before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 16,
+            connection_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Builds the pool and applies pending migrations.
+pub fn connect(url: &str, options: &PoolOptions) -> StoreResult<(Backend, DbPool)> {
+    let (backend, driver_url) = Backend::from_url(url);
+    if backend == Backend::Sqlite {
+        if let Some(dir) = std::path::Path::new(&driver_url).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+        }
+    }
+    let manager = Manager { backend, url: driver_url };
+    let pool = Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(options.connection_timeout)
+        .connection_customizer(Box::new(SqlitePragmas { busy_timeout: options.busy_timeout }))
+        .build(manager)?;
+    let mut conn = pool.get()?;
+    run_migrations(&mut conn)?;
+    Ok((backend, pool))
+}
+
+/// Applies pending migrations. On PostgreSQL an advisory lock keeps replicas
+/// that start together from running them twice.
+pub fn run_migrations(conn: &mut DbConnection) -> StoreResult<()> {
+    let result = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+        DbConnection::Postgres(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7262930221)")?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop);
+            c.batch_execute("SELECT pg_advisory_unlock(7262930221)")?;
+            result
+        }
+    };
+    result.map_err(|e| StoreError::Internal(format!("migrations failed: {e}")))
+}

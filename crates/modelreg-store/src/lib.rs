@@ -1,0 +1,84 @@
+//! Storage of modelreg: diesel over SQLite (the embedded default) or PostgreSQL.
+//!
+//! Store functions are plain and synchronous and return [`StoreResult`]; the
+//! server calls them from a blocking thread pool. Every write runs in one
+//! transaction; filtering, sorting and pagination happen in SQL.
+
+mod checkpoints;
+mod connection;
+mod error;
+mod metadata;
+mod models;
+mod rows;
+mod schema;
+mod time;
+mod users;
+mod validate;
+mod versions;
+
+pub use connection::{Backend, DbConnection, PoolOptions};
+pub use error::{StoreError, StoreResult};
+pub use models::ModelKey;
+pub use users::{client_side_hash, AuthUser};
+
+use connection::{DbPool, PooledConn};
+use diesel::Connection;
+use std::sync::{Arc, Mutex};
+
+/// The registry's storage: a pool of connections to one database.
+#[derive(Clone)]
+pub struct Store {
+    pool: DbPool,
+    backend: Backend,
+    /// SQLite has one writer at a time; taking turns in the process avoids
+    /// busy errors that a lock upgrade inside a transaction cannot wait out.
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+impl Store {
+    /// Connects to the database the URL names (`postgres://...`, `sqlite://PATH`
+    /// or a file path), applies pending migrations and creates the built-in users.
+    pub fn open(url: &str, options: &PoolOptions) -> StoreResult<Store> {
+        let (backend, pool) = connection::connect(url, options)?;
+        let store = Store {
+            pool,
+            backend,
+            sqlite_writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        };
+        store.ensure_builtin_users()?;
+        Ok(store)
+    }
+
+    /// Which backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> StoreResult<()> {
+        use diesel::connection::SimpleConnection;
+        self.conn()?.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    fn conn(&self) -> StoreResult<PooledConn> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` on a connection, for reads.
+    fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.conn()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one transaction, for writes: all of it lands or none of it.
+    fn write<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.conn()?;
+        let _turn = match &self.sqlite_writer {
+            Some(lock) => Some(lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+            None => None,
+        };
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(f)
+    }
+}

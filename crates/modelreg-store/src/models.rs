@@ -1,0 +1,366 @@
+//! Models: create, read, list, change, archive, delete.
+
+use crate::error::{on_not_found, on_unique_violation, StoreError, StoreResult};
+use crate::metadata;
+use crate::rows::{parse_metadata, ModelRow, NewModelRow};
+use crate::schema::{model_labels, models, users};
+use crate::time::now_micros;
+use crate::users::usernames;
+use crate::validate;
+use crate::{AuthUser, DbConnection, Store};
+use diesel::prelude::*;
+use modelreg_types::{
+    CreateModelRequest, MetadataChange, Model, ModelQuery, ModelSortBy, PageRequest, Pagination,
+    PatchModelRequest,
+};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// How a path names a model: an all-digit id, or a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelKey {
+    /// By id.
+    Id(i32),
+    /// By name.
+    Name(String),
+}
+
+impl ModelKey {
+    /// Reads the `{modelName}` path segment: all digits is an id.
+    pub fn parse(segment: &str) -> ModelKey {
+        if !segment.is_empty() && segment.chars().all(|c| c.is_ascii_digit()) {
+            if let Ok(id) = segment.parse() {
+                return ModelKey::Id(id);
+            }
+        }
+        ModelKey::Name(segment.to_string())
+    }
+}
+
+impl std::fmt::Display for ModelKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelKey::Id(id) => write!(f, "model {id} not found"),
+            ModelKey::Name(name) => write!(f, "model \"{name}\" not found"),
+        }
+    }
+}
+
+pub(crate) fn find_model(conn: &mut DbConnection, key: &ModelKey) -> StoreResult<ModelRow> {
+    let query = models::table.select(ModelRow::as_select());
+    let found = match key {
+        ModelKey::Id(id) => query.filter(models::id.eq(*id)).first(conn),
+        ModelKey::Name(name) => query.filter(models::name.eq(name)).first(conn),
+    };
+    found.map_err(on_not_found(key.to_string()))
+}
+
+pub(crate) fn model_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<Model> {
+    let row = find_model(conn, &ModelKey::Id(id))?;
+    to_model(conn, row)
+}
+
+pub(crate) fn to_model(conn: &mut DbConnection, row: ModelRow) -> StoreResult<Model> {
+    let username = users::table.find(row.user_id).select(users::username).first(conn)?;
+    row.into_model(username)
+}
+
+fn to_models(conn: &mut DbConnection, rows: Vec<ModelRow>) -> StoreResult<Vec<Model>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+    let names = usernames(conn, &ids)?;
+    rows.into_iter()
+        .map(|r| {
+            let name = names.get(&r.user_id).cloned().unwrap_or_default();
+            r.into_model(name)
+        })
+        .collect()
+}
+
+fn replace_labels(conn: &mut DbConnection, model_id: i32, labels: &[String]) -> StoreResult<()> {
+    diesel::delete(model_labels::table.filter(model_labels::model_id.eq(model_id))).execute(conn)?;
+    for label in labels {
+        diesel::insert_into(model_labels::table)
+            .values((model_labels::model_id.eq(model_id), model_labels::label.eq(label)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Escapes `%`, `_` and `\` so a user's text matches literally inside LIKE.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+type ModelFilter<'a> = models::BoxedQuery<'a, crate::connection::MultiBackend>;
+
+fn filtered(query: &ModelQuery) -> ModelFilter<'_> {
+    let mut q = models::table.into_boxed();
+    if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(lower(models::name).like(lower(like_pattern(name))).escape('\\'));
+    }
+    if let Some(desc) = query.description.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(lower(models::description).like(lower(like_pattern(desc))).escape('\\'));
+    }
+    if !query.labels.is_empty() {
+        let with_label = model_labels::table
+            .filter(model_labels::label.eq_any(query.labels.clone()))
+            .select(model_labels::model_id);
+        q = q.filter(models::id.eq_any(with_label));
+    }
+    if let Some(archived) = query.archived {
+        q = q.filter(models::archived.eq(archived));
+    }
+    if !query.users.is_empty() || !query.user_ids.is_empty() {
+        let named = users::table.filter(users::username.eq_any(query.users.clone())).select(users::id);
+        q = q.filter(models::user_id.eq_any(named).or(models::user_id.eq_any(query.user_ids.clone())));
+    }
+    if let Some(id) = query.id.filter(|id| *id != 0) {
+        q = q.filter(models::id.eq(id));
+    }
+    q
+}
+
+fn sorted(q: ModelFilter<'_>, sort_by: ModelSortBy, desc: bool) -> ModelFilter<'_> {
+    macro_rules! by {
+        ($col:expr) => {
+            if desc {
+                q.order_by($col.desc()).then_order_by(models::id.desc())
+            } else {
+                q.order_by($col.asc()).then_order_by(models::id.asc())
+            }
+        };
+    }
+    match sort_by {
+        ModelSortBy::Unspecified => by!(models::id),
+        ModelSortBy::Name => by!(models::name),
+        ModelSortBy::Description => by!(models::description),
+        ModelSortBy::CreationTime => by!(models::creation_time),
+        ModelSortBy::LastUpdatedTime => by!(models::last_updated_time),
+        ModelSortBy::NumVersions => by!(models::num_versions),
+        ModelSortBy::Workspace => by!(models::workspace_id),
+    }
+}
+
+pub(crate) fn page_window(page: PageRequest, total: i64) -> StoreResult<(i32, i32, i32)> {
+    let total = i32::try_from(total).unwrap_or(i32::MAX);
+    let (start, end) = page.window(total).ok_or_else(|| {
+        StoreError::InvalidArgument(format!(
+            "offset {} is beyond the end of the results ({total} in all)",
+            page.offset
+        ))
+    })?;
+    Ok((start, end, total))
+}
+
+fn check_text_lengths(description: Option<&str>, notes: Option<&str>) -> StoreResult<()> {
+    const MAX: usize = 64 * 1024;
+    for (what, value) in [("description", description), ("notes", notes)] {
+        if value.is_some_and(|v| v.len() > MAX) {
+            return Err(StoreError::InvalidArgument(format!("{what} cannot be longer than {MAX} bytes")));
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Registers a new model with no versions.
+    pub fn create_model(&self, user: &AuthUser, req: CreateModelRequest) -> StoreResult<Model> {
+        validate::model_name(&req.name)?;
+        check_text_lengths(req.description.as_deref(), req.notes.as_deref())?;
+        let workspace_id = validate::workspace(req.workspace_name.as_deref(), req.workspace_id)?;
+        let labels = validate::dedup_labels(req.labels.unwrap_or_default());
+        let metadata = metadata::to_text(&req.metadata.unwrap_or_default());
+        let labels_text = serde_json::to_string(&labels)?;
+        let now = now_micros();
+        self.write(|conn| {
+            diesel::insert_into(models::table)
+                .values(NewModelRow {
+                    name: &req.name,
+                    description: req.description.as_deref().unwrap_or(""),
+                    metadata: &metadata,
+                    labels: &labels_text,
+                    notes: req.notes.as_deref().unwrap_or(""),
+                    archived: false,
+                    workspace_id,
+                    user_id: user.id,
+                    creation_time: now,
+                    last_updated_time: now,
+                    num_versions: 0,
+                    last_version: 0,
+                })
+                .execute(conn)
+                .map_err(on_unique_violation(format!("a model named \"{}\" already exists", req.name)))?;
+            let row = find_model(conn, &ModelKey::Name(req.name.clone()))?;
+            replace_labels(conn, row.id, &labels)?;
+            to_model(conn, row)
+        })
+    }
+
+    /// A model by id or name.
+    pub fn get_model(&self, key: &ModelKey) -> StoreResult<Model> {
+        self.read(|conn| {
+            let row = find_model(conn, key)?;
+            to_model(conn, row)
+        })
+    }
+
+    /// One page of the models that match a query, and where it sits.
+    pub fn list_models(&self, query: &ModelQuery) -> StoreResult<(Vec<Model>, Pagination)> {
+        let page = PageRequest { offset: query.offset, limit: query.limit };
+        self.read(|conn| {
+            let total: i64 = filtered(query).count().get_result(conn)?;
+            let (start, end, total) = page_window(page, total)?;
+            let rows: Vec<ModelRow> = sorted(filtered(query), query.sort_by, query.order_by.is_desc())
+                .select(ModelRow::as_select())
+                .offset(i64::from(start))
+                .limit(i64::from(end - start))
+                .load(conn)?;
+            Ok((to_models(conn, rows)?, page.pagination(start, end, total)))
+        })
+    }
+
+    /// Changes a model's fields; absent fields stay as they are.
+    pub fn patch_model(&self, key: &ModelKey, patch: PatchModelRequest) -> StoreResult<Model> {
+        if let Some(name) = &patch.name {
+            validate::model_name(name)?;
+        }
+        check_text_lengths(patch.description.as_deref(), patch.notes.as_deref())?;
+        if patch.workspace_name.is_some() || patch.workspace_id.is_some() {
+            validate::workspace(patch.workspace_name.as_deref(), patch.workspace_id)?;
+        }
+        let labels = patch.labels.map(validate::dedup_labels);
+        self.write(|conn| {
+            let row = find_model(conn, key)?;
+            let mut changed = false;
+            let target = models::table.find(row.id);
+            if let Some(name) = patch.name.as_ref().filter(|n| **n != row.name) {
+                diesel::update(target)
+                    .set(models::name.eq(name))
+                    .execute(conn)
+                    .map_err(on_unique_violation(format!("a model named \"{name}\" already exists")))?;
+                changed = true;
+            }
+            if let Some(description) = patch.description.as_ref().filter(|d| **d != row.description) {
+                diesel::update(target).set(models::description.eq(description)).execute(conn)?;
+                changed = true;
+            }
+            if let Some(notes) = patch.notes.as_ref().filter(|n| **n != row.notes) {
+                diesel::update(target).set(models::notes.eq(notes)).execute(conn)?;
+                changed = true;
+            }
+            if let Some(metadata) = &patch.metadata {
+                let text = metadata::to_text(metadata);
+                if parse_metadata(&row.metadata)? != *metadata {
+                    diesel::update(target).set(models::metadata.eq(text)).execute(conn)?;
+                    changed = true;
+                }
+            }
+            if let Some(labels) = &labels {
+                let text = serde_json::to_string(labels)?;
+                if text != row.labels {
+                    diesel::update(target).set(models::labels.eq(text)).execute(conn)?;
+                    replace_labels(conn, row.id, labels)?;
+                    changed = true;
+                }
+            }
+            if changed {
+                diesel::update(target).set(models::last_updated_time.eq(now_micros())).execute(conn)?;
+            }
+            model_by_id(conn, row.id)
+        })
+    }
+
+    /// Merges keys into a model's metadata and removes keys, atomically.
+    pub fn change_model_metadata(&self, key: &ModelKey, change: &MetadataChange) -> StoreResult<Model> {
+        metadata::check_change(change)?;
+        self.write(|conn| {
+            let id = find_model(conn, key)?.id;
+            // Write first: the row lock (PostgreSQL) is taken before the read,
+            // so concurrent merges queue up instead of overwriting each other.
+            diesel::update(models::table.find(id))
+                .set(models::last_updated_time.eq(now_micros()))
+                .execute(conn)?;
+            let text: String = models::table.find(id).select(models::metadata).first(conn)?;
+            let mut current = parse_metadata(&text)?;
+            metadata::apply(&mut current, change);
+            diesel::update(models::table.find(id))
+                .set(models::metadata.eq(metadata::to_text(&current)))
+                .execute(conn)?;
+            model_by_id(conn, id)
+        })
+    }
+
+    /// Archives or unarchives a model.
+    pub fn set_archived(&self, key: &ModelKey, archived: bool) -> StoreResult<()> {
+        self.write(|conn| {
+            let row = find_model(conn, key)?;
+            if row.archived != archived {
+                diesel::update(models::table.find(row.id))
+                    .set((models::archived.eq(archived), models::last_updated_time.eq(now_micros())))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Moves a model to a workspace (only the default one exists).
+    pub fn move_model(&self, key: &ModelKey, workspace_id: i32) -> StoreResult<()> {
+        let workspace_id = validate::workspace(None, Some(workspace_id))?;
+        self.write(|conn| {
+            let row = find_model(conn, key)?;
+            diesel::update(models::table.find(row.id))
+                .set(models::workspace_id.eq(workspace_id))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    /// Deletes a model and all its versions.
+    pub fn delete_model(&self, key: &ModelKey) -> StoreResult<()> {
+        self.write(|conn| {
+            let row = find_model(conn, key)?;
+            diesel::delete(crate::schema::model_versions::table.filter(crate::schema::model_versions::model_id.eq(row.id)))
+                .execute(conn)?;
+            diesel::delete(model_labels::table.filter(model_labels::model_id.eq(row.id))).execute(conn)?;
+            diesel::delete(models::table.find(row.id)).execute(conn)?;
+            Ok(())
+        })
+    }
+
+    /// Every label in use, most used first, then alphabetical.
+    pub fn model_labels(&self) -> StoreResult<Vec<String>> {
+        use diesel::dsl::count_star;
+        self.read(|conn| {
+            Ok(model_labels::table
+                .group_by(model_labels::label)
+                .select(model_labels::label)
+                .order_by((count_star().desc(), model_labels::label.asc()))
+                .load(conn)?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_match_percent_and_underscore_literally() {
+        assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
+
+    #[test]
+    fn all_digit_segments_are_ids() {
+        assert_eq!(ModelKey::parse("42"), ModelKey::Id(42));
+        assert_eq!(ModelKey::parse("mnist"), ModelKey::Name("mnist".into()));
+        assert_eq!(ModelKey::parse("4a"), ModelKey::Name("4a".into()));
+    }
+}

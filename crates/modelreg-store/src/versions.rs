@@ -1,0 +1,237 @@
+//! Model versions: register, read, list, change, delete.
+
+use crate::checkpoints::{checkpoint_by_id, find_checkpoint};
+use crate::error::{on_not_found, StoreError, StoreResult};
+use crate::metadata;
+use crate::models::{find_model, model_by_id, page_window, ModelKey};
+use crate::rows::{parse_metadata, NewVersionRow, VersionRow};
+use crate::schema::{model_versions, models};
+use crate::time::now_micros;
+use crate::users::usernames;
+use crate::validate;
+use crate::{AuthUser, DbConnection, Store};
+use diesel::prelude::*;
+use modelreg_types::{
+    CheckpointState, MetadataChange, Model, ModelVersion, PageRequest, Pagination, PatchVersionRequest,
+    RegisterVersionRequest, VersionQuery, VersionSortBy,
+};
+
+fn find_version(conn: &mut DbConnection, model: &Model, number: i32) -> StoreResult<VersionRow> {
+    model_versions::table
+        .filter(model_versions::model_id.eq(model.id))
+        .filter(model_versions::version.eq(number))
+        .select(VersionRow::as_select())
+        .first(conn)
+        .map_err(on_not_found(format!("version {number} of model \"{}\" not found", model.name)))
+}
+
+fn to_versions(conn: &mut DbConnection, model: &Model, rows: Vec<VersionRow>) -> StoreResult<Vec<ModelVersion>> {
+    let user_ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+    let names = usernames(conn, &user_ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let checkpoint = checkpoint_by_id(conn, row.checkpoint_id)?;
+            let username = names.get(&row.user_id).cloned().unwrap_or_default();
+            row.into_version(model.clone(), checkpoint, username)
+        })
+        .collect()
+}
+
+fn load_version(conn: &mut DbConnection, model_id: i32, number: i32) -> StoreResult<ModelVersion> {
+    let model = model_by_id(conn, model_id)?;
+    let row = find_version(conn, &model, number)?;
+    Ok(to_versions(conn, &model, vec![row])?.remove(0))
+}
+
+impl Store {
+    /// Registers a completed checkpoint as the next version of a model. The
+    /// number comes from a per-model counter bumped in the same transaction,
+    /// so concurrent registrations get distinct numbers and none is reused.
+    pub fn register_version(
+        &self,
+        key: &ModelKey,
+        user: &AuthUser,
+        req: RegisterVersionRequest,
+    ) -> StoreResult<ModelVersion> {
+        if req.checkpoint_uuid.trim().is_empty() {
+            return Err(StoreError::InvalidArgument("checkpointUuid is required".into()));
+        }
+        let labels = serde_json::to_string(&validate::dedup_labels(req.labels.clone().unwrap_or_default()))?;
+        let metadata = metadata::to_text(&req.metadata.clone().unwrap_or_default());
+        self.write(|conn| {
+            let model = find_model(conn, key)?;
+            if model.archived {
+                return Err(StoreError::FailedPrecondition(format!(
+                    "model \"{}\" is archived and cannot take new versions; unarchive it first",
+                    model.name
+                )));
+            }
+            let checkpoint = find_checkpoint(conn, &req.checkpoint_uuid)?;
+            if checkpoint.state != CheckpointState::Completed.name() {
+                return Err(StoreError::FailedPrecondition(format!(
+                    "checkpoint {} is {}, not STATE_COMPLETED; only a completed checkpoint can be registered",
+                    checkpoint.uuid, checkpoint.state
+                )));
+            }
+            let now = now_micros();
+            let bumped = diesel::update(models::table.find(model.id).filter(models::archived.eq(false)))
+                .set((
+                    models::last_version.eq(models::last_version + 1),
+                    models::num_versions.eq(models::num_versions + 1),
+                    models::last_updated_time.eq(now),
+                ))
+                .execute(conn)?;
+            if bumped != 1 {
+                return Err(StoreError::FailedPrecondition(format!(
+                    "model \"{}\" was archived meanwhile; unarchive it first",
+                    model.name
+                )));
+            }
+            let number: i32 = models::table.find(model.id).select(models::last_version).first(conn)?;
+            diesel::insert_into(model_versions::table)
+                .values(NewVersionRow {
+                    model_id: model.id,
+                    version: number,
+                    checkpoint_id: checkpoint.id,
+                    name: req.name.as_deref().unwrap_or(""),
+                    comment: req.comment.as_deref().unwrap_or(""),
+                    notes: req.notes.as_deref().unwrap_or(""),
+                    metadata: &metadata,
+                    labels: &labels,
+                    creation_time: now,
+                    last_updated_time: now,
+                    user_id: user.id,
+                })
+                .execute(conn)?;
+            load_version(conn, model.id, number)
+        })
+    }
+
+    /// One version of a model.
+    pub fn get_version(&self, key: &ModelKey, number: i32) -> StoreResult<ModelVersion> {
+        self.read(|conn| {
+            let id = find_model(conn, key)?.id;
+            load_version(conn, id, number)
+        })
+    }
+
+    /// The model and one page of its versions.
+    pub fn list_versions(
+        &self,
+        key: &ModelKey,
+        query: VersionQuery,
+    ) -> StoreResult<(Model, Vec<ModelVersion>, Pagination)> {
+        let page = PageRequest { offset: query.offset, limit: query.limit };
+        self.read(|conn| {
+            let model = to_model_of(conn, key)?;
+            let of_model = model_versions::table.filter(model_versions::model_id.eq(model.id));
+            let total: i64 = of_model.count().get_result(conn)?;
+            let (start, end, total) = page_window(page, total)?;
+            let desc = query.order_by.is_desc();
+            let mut q = of_model.select(VersionRow::as_select()).into_boxed();
+            q = match (query.sort_by, desc) {
+                (VersionSortBy::CreationTime, false) => q
+                    .order_by(model_versions::creation_time.asc())
+                    .then_order_by(model_versions::id.asc()),
+                (VersionSortBy::CreationTime, true) => q
+                    .order_by(model_versions::creation_time.desc())
+                    .then_order_by(model_versions::id.desc()),
+                (_, false) => q.order_by(model_versions::version.asc()),
+                (_, true) => q.order_by(model_versions::version.desc()),
+            };
+            let rows = q.offset(i64::from(start)).limit(i64::from(end - start)).load(conn)?;
+            let versions = to_versions(conn, &model, rows)?;
+            Ok((model, versions, page.pagination(start, end, total)))
+        })
+    }
+
+    /// Changes a version's fields; absent fields stay as they are.
+    pub fn patch_version(&self, key: &ModelKey, number: i32, patch: PatchVersionRequest) -> StoreResult<ModelVersion> {
+        let labels = patch.labels.map(validate::dedup_labels);
+        self.write(|conn| {
+            let model = to_model_of(conn, key)?;
+            let row = find_version(conn, &model, number)?;
+            let target = model_versions::table.find(row.id);
+            let mut changed = false;
+            for (value, current, column) in [
+                (&patch.name, &row.name, 0),
+                (&patch.comment, &row.comment, 1),
+                (&patch.notes, &row.notes, 2),
+            ] {
+                if let Some(value) = value.as_ref().filter(|v| *v != current) {
+                    match column {
+                        0 => diesel::update(target).set(model_versions::name.eq(value)).execute(conn)?,
+                        1 => diesel::update(target).set(model_versions::comment.eq(value)).execute(conn)?,
+                        _ => diesel::update(target).set(model_versions::notes.eq(value)).execute(conn)?,
+                    };
+                    changed = true;
+                }
+            }
+            if let Some(metadata) = &patch.metadata {
+                if parse_metadata(&row.metadata)? != *metadata {
+                    diesel::update(target)
+                        .set(model_versions::metadata.eq(metadata::to_text(metadata)))
+                        .execute(conn)?;
+                    changed = true;
+                }
+            }
+            if let Some(labels) = &labels {
+                let text = serde_json::to_string(labels)?;
+                if text != row.labels {
+                    diesel::update(target).set(model_versions::labels.eq(text)).execute(conn)?;
+                    changed = true;
+                }
+            }
+            if changed {
+                diesel::update(target).set(model_versions::last_updated_time.eq(now_micros())).execute(conn)?;
+            }
+            load_version(conn, model.id, number)
+        })
+    }
+
+    /// Merges keys into a version's metadata and removes keys, atomically.
+    pub fn change_version_metadata(
+        &self,
+        key: &ModelKey,
+        number: i32,
+        change: &MetadataChange,
+    ) -> StoreResult<ModelVersion> {
+        metadata::check_change(change)?;
+        self.write(|conn| {
+            let model = to_model_of(conn, key)?;
+            let id = find_version(conn, &model, number)?.id;
+            // Write first, so the row is locked before it is read (see models.rs).
+            diesel::update(model_versions::table.find(id))
+                .set(model_versions::last_updated_time.eq(now_micros()))
+                .execute(conn)?;
+            let text: String = model_versions::table.find(id).select(model_versions::metadata).first(conn)?;
+            let mut current = parse_metadata(&text)?;
+            metadata::apply(&mut current, change);
+            diesel::update(model_versions::table.find(id))
+                .set(model_versions::metadata.eq(metadata::to_text(&current)))
+                .execute(conn)?;
+            load_version(conn, model.id, number)
+        })
+    }
+
+    /// Deletes one version. Its number is not handed out again.
+    pub fn delete_version(&self, key: &ModelKey, number: i32) -> StoreResult<()> {
+        self.write(|conn| {
+            let model = to_model_of(conn, key)?;
+            let row = find_version(conn, &model, number)?;
+            diesel::delete(model_versions::table.find(row.id)).execute(conn)?;
+            diesel::update(models::table.find(model.id))
+                .set((
+                    models::num_versions.eq(models::num_versions - 1),
+                    models::last_updated_time.eq(now_micros()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+}
+
+fn to_model_of(conn: &mut DbConnection, key: &ModelKey) -> StoreResult<Model> {
+    let row = find_model(conn, key)?;
+    crate::models::to_model(conn, row)
+}
