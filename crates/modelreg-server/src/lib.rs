@@ -1,1 +1,137 @@
+//! The modelreg server: actix-web over the store.
+//!
+//! [`build_app`] assembles the routes; [`run`] serves them on a listener, so
+//! tests can bind `127.0.0.1:0` and drive a real server (see [`testing`]).
 
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod errors;
+pub mod openapi;
+pub mod paths;
+pub mod query;
+pub mod routes;
+pub mod testing;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use body::BodyLimit;
+pub use config::ServerConfig;
+use errors::ServerError;
+use modelreg_store::Store;
+use std::net::TcpListener;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Who this server is, as `GET /info` reports it.
+#[derive(Debug, Clone)]
+pub struct ServerIdentity {
+    /// A fresh id per process.
+    pub master_id: String,
+    /// The id of the cluster (the database).
+    pub cluster_id: String,
+}
+
+/// Every route and its OpenAPI description, registered once.
+fn routes() -> utoipa_actix_web::UtoipaApp<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use routes::*;
+    App::new()
+        .into_utoipa_app()
+        .service(system::info)
+        .service(system::health)
+        .service(system::ready)
+        .service(
+            scope("/api/v1")
+                .service(system::openapi_json)
+                .service(session::login)
+                .service(session::me)
+                .service(session::logout)
+                .service(models::get_models)
+                .service(models::post_model)
+                .service(models::get_model_labels)
+                .service(models::get_model)
+                .service(models::patch_model)
+                .service(models::change_model_metadata)
+                .service(models::archive_model)
+                .service(models::unarchive_model)
+                .service(models::move_model)
+                .service(models::delete_model)
+                .service(versions::get_versions)
+                .service(versions::post_version)
+                .service(versions::get_version)
+                .service(versions::patch_version)
+                .service(versions::change_version_metadata)
+                .service(versions::delete_version)
+                .service(checkpoints::post_checkpoint)
+                .service(checkpoints::get_checkpoints)
+                .service(checkpoints::get_checkpoint),
+        )
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = routes().split_for_parts();
+    openapi::finish(api)
+}
+
+async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ServerError> {
+    Err(ServerError::NoRoute(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Serves the registry on a bound listener until the server is stopped.
+pub fn run(store: Store, config: &ServerConfig, listener: TcpListener) -> std::io::Result<Server> {
+    let identity = ServerIdentity {
+        master_id: uuid::Uuid::new_v4().to_string(),
+        cluster_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let limit = config.max_body_bytes;
+    let store = web::Data::new(store);
+    let spec = openapi_document();
+    let mut server = HttpServer::new(move || {
+        let (app, _) = routes().split_for_parts();
+        app.app_data(store.clone())
+            .app_data(web::Data::new(identity.clone()))
+            .app_data(BodyLimit(limit))
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(web::Data::new(routes::system::OpenApiJson(spec.clone())))
+            .service(SwaggerUi::new("/docs/{_:.*}").config(swagger_config()))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(no_route))
+            .wrap(from_fn(auth::require_token))
+            .wrap(from_fn(paths::trim_trailing_slash))
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("modelreg::access"))
+    })
+    .listen(listener)?;
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+fn swagger_config() -> utoipa_swagger_ui::Config<'static> {
+    utoipa_swagger_ui::Config::from("/api/v1/openapi.json").persist_authorization(true)
+}
+
+/// Opens the store that the configuration names, creating the data dir.
+pub fn open_store(config: &ServerConfig) -> Result<Store, modelreg_store::StoreError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        modelreg_store::StoreError::Unavailable(format!(
+            "cannot create the data dir {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
+    Store::open(&config.database_url(), &config.pool_options())
+}

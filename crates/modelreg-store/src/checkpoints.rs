@@ -7,7 +7,9 @@ use crate::schema::checkpoints;
 use crate::time::now_micros;
 use crate::{DbConnection, Store};
 use diesel::prelude::*;
-use modelreg_types::{Checkpoint, CheckpointState, CreateCheckpointRequest, PageRequest, Pagination};
+use modelreg_types::{
+    Checkpoint, CheckpointState, CreateCheckpointRequest, PageRequest, Pagination,
+};
 
 pub(crate) fn find_checkpoint(conn: &mut DbConnection, uuid: &str) -> StoreResult<CheckpointRow> {
     checkpoints::table
@@ -48,7 +50,9 @@ fn checked_uuid(uuid: Option<&str>) -> StoreResult<String> {
         None => Ok(uuid::Uuid::new_v4().to_string()),
         Some(text) => uuid::Uuid::parse_str(text)
             .map(|u| u.hyphenated().to_string())
-            .map_err(|_| StoreError::InvalidArgument(format!("checkpoint uuid {text:?} is not a UUID"))),
+            .map_err(|_| {
+                StoreError::InvalidArgument(format!("checkpoint uuid {text:?} is not a UUID"))
+            }),
     }
 }
 
@@ -58,11 +62,17 @@ impl Store {
     pub fn create_checkpoint(&self, req: CreateCheckpointRequest) -> StoreResult<Checkpoint> {
         check_training(&req)?;
         let uuid = checked_uuid(req.uuid.as_deref())?;
-        let state = req.state.filter(|s| *s != CheckpointState::Unspecified).unwrap_or(CheckpointState::Completed);
+        let state = req
+            .state
+            .filter(|s| *s != CheckpointState::Unspecified)
+            .unwrap_or(CheckpointState::Completed);
         let resources = serde_json::to_string(&req.resources)?;
         let metadata = crate::metadata::to_text(&req.metadata.unwrap_or_default());
         let training = serde_json::to_string(&req.training.unwrap_or_default())?;
-        let report_time = req.report_time.map(|t| t.timestamp_micros()).unwrap_or_else(now_micros);
+        let report_time = req
+            .report_time
+            .map(|t| t.timestamp_micros())
+            .unwrap_or_else(now_micros);
         self.write(|conn| {
             diesel::insert_into(checkpoints::table)
                 .values(NewCheckpointRow {
@@ -75,7 +85,9 @@ impl Store {
                     training: &training,
                 })
                 .execute(conn)
-                .map_err(on_unique_violation(format!("checkpoint {uuid} already exists")))?;
+                .map_err(on_unique_violation(format!(
+                    "checkpoint {uuid} already exists"
+                )))?;
             find_checkpoint(conn, &uuid)?.into_checkpoint()
         })
     }
@@ -86,7 +98,10 @@ impl Store {
     }
 
     /// One page of checkpoints, oldest first.
-    pub fn list_checkpoints(&self, page: PageRequest) -> StoreResult<(Vec<Checkpoint>, Pagination)> {
+    pub fn list_checkpoints(
+        &self,
+        page: PageRequest,
+    ) -> StoreResult<(Vec<Checkpoint>, Pagination)> {
         self.read(|conn| {
             let total: i64 = checkpoints::table.count().get_result(conn)?;
             let (start, end, total) = page_window(page, total)?;
@@ -96,7 +111,10 @@ impl Store {
                 .offset(i64::from(start))
                 .limit(i64::from(end - start))
                 .load(conn)?;
-            let list = rows.into_iter().map(CheckpointRow::into_checkpoint).collect::<StoreResult<_>>()?;
+            let list = rows
+                .into_iter()
+                .map(CheckpointRow::into_checkpoint)
+                .collect::<StoreResult<_>>()?;
             Ok((list, page.pagination(start, end, total)))
         })
     }

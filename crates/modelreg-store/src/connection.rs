@@ -64,7 +64,8 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -131,12 +132,17 @@ pub fn connect(url: &str, options: &PoolOptions) -> StoreResult<(Backend, DbPool
             }
         }
     }
-    let manager = Manager { backend, url: driver_url };
+    let manager = Manager {
+        backend,
+        url: driver_url,
+    };
     let pool = Pool::builder()
         .max_size(options.max_size)
         .min_idle(Some(1))
         .connection_timeout(options.connection_timeout)
-        .connection_customizer(Box::new(SqlitePragmas { busy_timeout: options.busy_timeout }))
+        .connection_customizer(Box::new(SqlitePragmas {
+            busy_timeout: options.busy_timeout,
+        }))
         .build(manager)?;
     let mut conn = pool.get()?;
     run_migrations(&mut conn)?;

@@ -76,7 +76,9 @@ impl From<serde_json::Error> for StoreError {
 
 /// Maps a unique violation to [`StoreError::AlreadyExists`] with a message
 /// that names the thing; leaves other errors as they are.
-pub(crate) fn on_unique_violation(message: impl Into<String>) -> impl FnOnce(DieselError) -> StoreError {
+pub(crate) fn on_unique_violation(
+    message: impl Into<String>,
+) -> impl FnOnce(DieselError) -> StoreError {
     let message = message.into();
     move |err| match err {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {

@@ -49,10 +49,22 @@ mod tests {
     fn the_guides_example_step_by_step() {
         let mut m = Metadata::new();
         apply(&mut m, &change(json!({"key": "value"}), &[]));
-        apply(&mut m, &change(json!({"metrics": {"test_set_loss": 0.091}}), &[]));
-        assert_eq!(json!(m), json!({"key": "value", "metrics": {"test_set_loss": 0.091}}));
-        apply(&mut m, &change(json!({"metrics": {"test_set_acc": 0.97}}), &[]));
-        assert_eq!(json!(m), json!({"key": "value", "metrics": {"test_set_acc": 0.97}}));
+        apply(
+            &mut m,
+            &change(json!({"metrics": {"test_set_loss": 0.091}}), &[]),
+        );
+        assert_eq!(
+            json!(m),
+            json!({"key": "value", "metrics": {"test_set_loss": 0.091}})
+        );
+        apply(
+            &mut m,
+            &change(json!({"metrics": {"test_set_acc": 0.97}}), &[]),
+        );
+        assert_eq!(
+            json!(m),
+            json!({"key": "value", "metrics": {"test_set_acc": 0.97}})
+        );
         apply(&mut m, &change(json!({}), &["key"]));
         assert_eq!(json!(m), json!({"metrics": {"test_set_acc": 0.97}}));
     }

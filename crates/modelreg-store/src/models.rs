@@ -61,7 +61,10 @@ pub(crate) fn model_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<Model
 }
 
 pub(crate) fn to_model(conn: &mut DbConnection, row: ModelRow) -> StoreResult<Model> {
-    let username = users::table.find(row.user_id).select(users::username).first(conn)?;
+    let username = users::table
+        .find(row.user_id)
+        .select(users::username)
+        .first(conn)?;
     row.into_model(username)
 }
 
@@ -77,10 +80,14 @@ fn to_models(conn: &mut DbConnection, rows: Vec<ModelRow>) -> StoreResult<Vec<Mo
 }
 
 fn replace_labels(conn: &mut DbConnection, model_id: i32, labels: &[String]) -> StoreResult<()> {
-    diesel::delete(model_labels::table.filter(model_labels::model_id.eq(model_id))).execute(conn)?;
+    diesel::delete(model_labels::table.filter(model_labels::model_id.eq(model_id)))
+        .execute(conn)?;
     for label in labels {
         diesel::insert_into(model_labels::table)
-            .values((model_labels::model_id.eq(model_id), model_labels::label.eq(label)))
+            .values((
+                model_labels::model_id.eq(model_id),
+                model_labels::label.eq(label),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -104,10 +111,18 @@ type ModelFilter<'a> = models::BoxedQuery<'a, crate::connection::MultiBackend>;
 fn filtered(query: &ModelQuery) -> ModelFilter<'_> {
     let mut q = models::table.into_boxed();
     if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
-        q = q.filter(lower(models::name).like(lower(like_pattern(name))).escape('\\'));
+        q = q.filter(
+            lower(models::name)
+                .like(lower(like_pattern(name)))
+                .escape('\\'),
+        );
     }
     if let Some(desc) = query.description.as_deref().filter(|s| !s.is_empty()) {
-        q = q.filter(lower(models::description).like(lower(like_pattern(desc))).escape('\\'));
+        q = q.filter(
+            lower(models::description)
+                .like(lower(like_pattern(desc)))
+                .escape('\\'),
+        );
     }
     if !query.labels.is_empty() {
         let with_label = model_labels::table
@@ -119,8 +134,14 @@ fn filtered(query: &ModelQuery) -> ModelFilter<'_> {
         q = q.filter(models::archived.eq(archived));
     }
     if !query.users.is_empty() || !query.user_ids.is_empty() {
-        let named = users::table.filter(users::username.eq_any(query.users.clone())).select(users::id);
-        q = q.filter(models::user_id.eq_any(named).or(models::user_id.eq_any(query.user_ids.clone())));
+        let named = users::table
+            .filter(users::username.eq_any(query.users.clone()))
+            .select(users::id);
+        q = q.filter(
+            models::user_id
+                .eq_any(named)
+                .or(models::user_id.eq_any(query.user_ids.clone())),
+        );
     }
     if let Some(id) = query.id.filter(|id| *id != 0) {
         q = q.filter(models::id.eq(id));
@@ -164,7 +185,9 @@ fn check_text_lengths(description: Option<&str>, notes: Option<&str>) -> StoreRe
     const MAX: usize = 64 * 1024;
     for (what, value) in [("description", description), ("notes", notes)] {
         if value.is_some_and(|v| v.len() > MAX) {
-            return Err(StoreError::InvalidArgument(format!("{what} cannot be longer than {MAX} bytes")));
+            return Err(StoreError::InvalidArgument(format!(
+                "{what} cannot be longer than {MAX} bytes"
+            )));
         }
     }
     Ok(())
@@ -197,7 +220,10 @@ impl Store {
                     last_version: 0,
                 })
                 .execute(conn)
-                .map_err(on_unique_violation(format!("a model named \"{}\" already exists", req.name)))?;
+                .map_err(on_unique_violation(format!(
+                    "a model named \"{}\" already exists",
+                    req.name
+                )))?;
             let row = find_model(conn, &ModelKey::Name(req.name.clone()))?;
             replace_labels(conn, row.id, &labels)?;
             to_model(conn, row)
@@ -214,15 +240,19 @@ impl Store {
 
     /// One page of the models that match a query, and where it sits.
     pub fn list_models(&self, query: &ModelQuery) -> StoreResult<(Vec<Model>, Pagination)> {
-        let page = PageRequest { offset: query.offset, limit: query.limit };
+        let page = PageRequest {
+            offset: query.offset,
+            limit: query.limit,
+        };
         self.read(|conn| {
             let total: i64 = filtered(query).count().get_result(conn)?;
             let (start, end, total) = page_window(page, total)?;
-            let rows: Vec<ModelRow> = sorted(filtered(query), query.sort_by, query.order_by.is_desc())
-                .select(ModelRow::as_select())
-                .offset(i64::from(start))
-                .limit(i64::from(end - start))
-                .load(conn)?;
+            let rows: Vec<ModelRow> =
+                sorted(filtered(query), query.sort_by, query.order_by.is_desc())
+                    .select(ModelRow::as_select())
+                    .offset(i64::from(start))
+                    .limit(i64::from(end - start))
+                    .load(conn)?;
             Ok((to_models(conn, rows)?, page.pagination(start, end, total)))
         })
     }
@@ -245,41 +275,61 @@ impl Store {
                 diesel::update(target)
                     .set(models::name.eq(name))
                     .execute(conn)
-                    .map_err(on_unique_violation(format!("a model named \"{name}\" already exists")))?;
+                    .map_err(on_unique_violation(format!(
+                        "a model named \"{name}\" already exists"
+                    )))?;
                 changed = true;
             }
-            if let Some(description) = patch.description.as_ref().filter(|d| **d != row.description) {
-                diesel::update(target).set(models::description.eq(description)).execute(conn)?;
+            if let Some(description) = patch
+                .description
+                .as_ref()
+                .filter(|d| **d != row.description)
+            {
+                diesel::update(target)
+                    .set(models::description.eq(description))
+                    .execute(conn)?;
                 changed = true;
             }
             if let Some(notes) = patch.notes.as_ref().filter(|n| **n != row.notes) {
-                diesel::update(target).set(models::notes.eq(notes)).execute(conn)?;
+                diesel::update(target)
+                    .set(models::notes.eq(notes))
+                    .execute(conn)?;
                 changed = true;
             }
             if let Some(metadata) = &patch.metadata {
                 let text = metadata::to_text(metadata);
                 if parse_metadata(&row.metadata)? != *metadata {
-                    diesel::update(target).set(models::metadata.eq(text)).execute(conn)?;
+                    diesel::update(target)
+                        .set(models::metadata.eq(text))
+                        .execute(conn)?;
                     changed = true;
                 }
             }
             if let Some(labels) = &labels {
                 let text = serde_json::to_string(labels)?;
                 if text != row.labels {
-                    diesel::update(target).set(models::labels.eq(text)).execute(conn)?;
+                    diesel::update(target)
+                        .set(models::labels.eq(text))
+                        .execute(conn)?;
                     replace_labels(conn, row.id, labels)?;
                     changed = true;
                 }
             }
             if changed {
-                diesel::update(target).set(models::last_updated_time.eq(now_micros())).execute(conn)?;
+                diesel::update(target)
+                    .set(models::last_updated_time.eq(now_micros()))
+                    .execute(conn)?;
             }
             model_by_id(conn, row.id)
         })
     }
 
     /// Merges keys into a model's metadata and removes keys, atomically.
-    pub fn change_model_metadata(&self, key: &ModelKey, change: &MetadataChange) -> StoreResult<Model> {
+    pub fn change_model_metadata(
+        &self,
+        key: &ModelKey,
+        change: &MetadataChange,
+    ) -> StoreResult<Model> {
         metadata::check_change(change)?;
         self.write(|conn| {
             let id = find_model(conn, key)?.id;
@@ -288,7 +338,10 @@ impl Store {
             diesel::update(models::table.find(id))
                 .set(models::last_updated_time.eq(now_micros()))
                 .execute(conn)?;
-            let text: String = models::table.find(id).select(models::metadata).first(conn)?;
+            let text: String = models::table
+                .find(id)
+                .select(models::metadata)
+                .first(conn)?;
             let mut current = parse_metadata(&text)?;
             metadata::apply(&mut current, change);
             diesel::update(models::table.find(id))
@@ -304,7 +357,10 @@ impl Store {
             let row = find_model(conn, key)?;
             if row.archived != archived {
                 diesel::update(models::table.find(row.id))
-                    .set((models::archived.eq(archived), models::last_updated_time.eq(now_micros())))
+                    .set((
+                        models::archived.eq(archived),
+                        models::last_updated_time.eq(now_micros()),
+                    ))
                     .execute(conn)?;
             }
             Ok(())
@@ -327,9 +383,13 @@ impl Store {
     pub fn delete_model(&self, key: &ModelKey) -> StoreResult<()> {
         self.write(|conn| {
             let row = find_model(conn, key)?;
-            diesel::delete(crate::schema::model_versions::table.filter(crate::schema::model_versions::model_id.eq(row.id)))
+            diesel::delete(
+                crate::schema::model_versions::table
+                    .filter(crate::schema::model_versions::model_id.eq(row.id)),
+            )
+            .execute(conn)?;
+            diesel::delete(model_labels::table.filter(model_labels::model_id.eq(row.id)))
                 .execute(conn)?;
-            diesel::delete(model_labels::table.filter(model_labels::model_id.eq(row.id))).execute(conn)?;
             diesel::delete(models::table.find(row.id)).execute(conn)?;
             Ok(())
         })

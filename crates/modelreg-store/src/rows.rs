@@ -176,7 +176,12 @@ impl CheckpointRow {
 }
 
 impl VersionRow {
-    pub fn into_version(self, model: Model, checkpoint: Checkpoint, username: String) -> StoreResult<ModelVersion> {
+    pub fn into_version(
+        self,
+        model: Model,
+        checkpoint: Checkpoint,
+        username: String,
+    ) -> StoreResult<ModelVersion> {
         Ok(ModelVersion {
             id: self.id,
             version: self.version,

@@ -10,7 +10,9 @@ use crate::rows::{NewSessionRow, NewUserRow, UserRow};
 use crate::schema::{sessions, users};
 use crate::time::now_micros;
 use crate::{DbConnection, Store};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use diesel::prelude::*;
 use modelreg_types::User;
@@ -34,7 +36,9 @@ pub struct AuthUser {
 
 /// The hash the Determined client sends instead of a password.
 pub fn client_side_hash(password: &str) -> String {
-    hex::encode(Sha512::digest(format!("{CLIENT_SALT}{password}").as_bytes()))
+    hex::encode(Sha512::digest(
+        format!("{CLIENT_SALT}{password}").as_bytes(),
+    ))
 }
 
 fn token_hash(token: &str) -> String {
@@ -51,7 +55,9 @@ fn hash_secret(client_hash: &str) -> StoreResult<String> {
 
 fn secret_matches(stored: &str, client_hash: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default().verify_password(client_hash.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(client_hash.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -90,7 +96,12 @@ impl Store {
     /// Checks a password and opens a session. `password` is the client-side
     /// hash when `is_hashed`, else the plain password; `""` is the blank
     /// password either way. Returns the session token and the user.
-    pub fn login(&self, username: &str, password: &str, is_hashed: bool) -> StoreResult<(String, User)> {
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+        is_hashed: bool,
+    ) -> StoreResult<(String, User)> {
         let row: Option<UserRow> = self.read(|conn| {
             Ok(users::table
                 .filter(users::username.eq(username))
@@ -114,7 +125,9 @@ impl Store {
             return Err(bad_credentials());
         }
         if !row.active {
-            return Err(StoreError::Unauthenticated(format!("user {username} is deactivated")));
+            return Err(StoreError::Unauthenticated(format!(
+                "user {username} is deactivated"
+            )));
         }
         let token = new_token();
         let now = now_micros();
@@ -148,7 +161,11 @@ impl Store {
         let row = row.ok_or_else(|| {
             StoreError::Unauthenticated("the token is invalid or expired; log in again".into())
         })?;
-        Ok(AuthUser { id: row.id, username: row.username, admin: row.admin })
+        Ok(AuthUser {
+            id: row.id,
+            username: row.username,
+            admin: row.admin,
+        })
     }
 
     /// Ends the session of a token.
@@ -162,15 +179,23 @@ impl Store {
 
     /// A user by id.
     pub fn get_user(&self, id: i32) -> StoreResult<User> {
-        self.read(|conn| user_by_id(conn, id)).map(UserRow::into_user)
+        self.read(|conn| user_by_id(conn, id))
+            .map(UserRow::into_user)
     }
 
     /// Sets a user's password (plain text; `""` makes it blank).
     pub fn set_password(&self, username: &str, password: &str) -> StoreResult<()> {
-        let secret = if password.is_empty() { String::new() } else { hash_secret(&client_side_hash(password))? };
+        let secret = if password.is_empty() {
+            String::new()
+        } else {
+            hash_secret(&client_side_hash(password))?
+        };
         self.write(|conn| {
             let n = diesel::update(users::table.filter(users::username.eq(username)))
-                .set((users::password_hash.eq(&secret), users::modified_at.eq(now_micros())))
+                .set((
+                    users::password_hash.eq(&secret),
+                    users::modified_at.eq(now_micros()),
+                ))
                 .execute(conn)?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!("user {username} not found")));
@@ -189,7 +214,10 @@ pub(crate) fn user_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<UserRo
 }
 
 /// Usernames of the given user ids.
-pub(crate) fn usernames(conn: &mut DbConnection, ids: &[i32]) -> StoreResult<std::collections::HashMap<i32, String>> {
+pub(crate) fn usernames(
+    conn: &mut DbConnection,
+    ids: &[i32],
+) -> StoreResult<std::collections::HashMap<i32, String>> {
     let rows: Vec<(i32, String)> = users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::username))

@@ -31,7 +31,10 @@ pub fn model_name(name: &str) -> StoreResult<()> {
 /// Removes repeated labels, keeping the first of each in order.
 pub fn dedup_labels(labels: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    labels.into_iter().filter(|l| seen.insert(l.clone())).collect()
+    labels
+        .into_iter()
+        .filter(|l| seen.insert(l.clone()))
+        .collect()
 }
 
 /// Checks that a workspace given by name or id is the default one.

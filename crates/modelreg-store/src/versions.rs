@@ -12,8 +12,8 @@ use crate::validate;
 use crate::{AuthUser, DbConnection, Store};
 use diesel::prelude::*;
 use modelreg_types::{
-    CheckpointState, MetadataChange, Model, ModelVersion, PageRequest, Pagination, PatchVersionRequest,
-    RegisterVersionRequest, VersionQuery, VersionSortBy,
+    CheckpointState, MetadataChange, Model, ModelVersion, PageRequest, Pagination,
+    PatchVersionRequest, RegisterVersionRequest, VersionQuery, VersionSortBy,
 };
 
 fn find_version(conn: &mut DbConnection, model: &Model, number: i32) -> StoreResult<VersionRow> {
@@ -22,10 +22,17 @@ fn find_version(conn: &mut DbConnection, model: &Model, number: i32) -> StoreRes
         .filter(model_versions::version.eq(number))
         .select(VersionRow::as_select())
         .first(conn)
-        .map_err(on_not_found(format!("version {number} of model \"{}\" not found", model.name)))
+        .map_err(on_not_found(format!(
+            "version {number} of model \"{}\" not found",
+            model.name
+        )))
 }
 
-fn to_versions(conn: &mut DbConnection, model: &Model, rows: Vec<VersionRow>) -> StoreResult<Vec<ModelVersion>> {
+fn to_versions(
+    conn: &mut DbConnection,
+    model: &Model,
+    rows: Vec<VersionRow>,
+) -> StoreResult<Vec<ModelVersion>> {
     let user_ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
     let names = usernames(conn, &user_ids)?;
     rows.into_iter()
@@ -54,9 +61,13 @@ impl Store {
         req: RegisterVersionRequest,
     ) -> StoreResult<ModelVersion> {
         if req.checkpoint_uuid.trim().is_empty() {
-            return Err(StoreError::InvalidArgument("checkpointUuid is required".into()));
+            return Err(StoreError::InvalidArgument(
+                "checkpointUuid is required".into(),
+            ));
         }
-        let labels = serde_json::to_string(&validate::dedup_labels(req.labels.clone().unwrap_or_default()))?;
+        let labels = serde_json::to_string(&validate::dedup_labels(
+            req.labels.clone().unwrap_or_default(),
+        ))?;
         let metadata = metadata::to_text(&req.metadata.clone().unwrap_or_default());
         self.write(|conn| {
             let model = find_model(conn, key)?;
@@ -121,7 +132,10 @@ impl Store {
         key: &ModelKey,
         query: VersionQuery,
     ) -> StoreResult<(Model, Vec<ModelVersion>, Pagination)> {
-        let page = PageRequest { offset: query.offset, limit: query.limit };
+        let page = PageRequest {
+            offset: query.offset,
+            limit: query.limit,
+        };
         self.read(|conn| {
             let model = to_model_of(conn, key)?;
             let of_model = model_versions::table.filter(model_versions::model_id.eq(model.id));
@@ -139,14 +153,22 @@ impl Store {
                 (_, false) => q.order_by(model_versions::version.asc()),
                 (_, true) => q.order_by(model_versions::version.desc()),
             };
-            let rows = q.offset(i64::from(start)).limit(i64::from(end - start)).load(conn)?;
+            let rows = q
+                .offset(i64::from(start))
+                .limit(i64::from(end - start))
+                .load(conn)?;
             let versions = to_versions(conn, &model, rows)?;
             Ok((model, versions, page.pagination(start, end, total)))
         })
     }
 
     /// Changes a version's fields; absent fields stay as they are.
-    pub fn patch_version(&self, key: &ModelKey, number: i32, patch: PatchVersionRequest) -> StoreResult<ModelVersion> {
+    pub fn patch_version(
+        &self,
+        key: &ModelKey,
+        number: i32,
+        patch: PatchVersionRequest,
+    ) -> StoreResult<ModelVersion> {
         let labels = patch.labels.map(validate::dedup_labels);
         self.write(|conn| {
             let model = to_model_of(conn, key)?;
@@ -160,9 +182,15 @@ impl Store {
             ] {
                 if let Some(value) = value.as_ref().filter(|v| *v != current) {
                     match column {
-                        0 => diesel::update(target).set(model_versions::name.eq(value)).execute(conn)?,
-                        1 => diesel::update(target).set(model_versions::comment.eq(value)).execute(conn)?,
-                        _ => diesel::update(target).set(model_versions::notes.eq(value)).execute(conn)?,
+                        0 => diesel::update(target)
+                            .set(model_versions::name.eq(value))
+                            .execute(conn)?,
+                        1 => diesel::update(target)
+                            .set(model_versions::comment.eq(value))
+                            .execute(conn)?,
+                        _ => diesel::update(target)
+                            .set(model_versions::notes.eq(value))
+                            .execute(conn)?,
                     };
                     changed = true;
                 }
@@ -178,12 +206,16 @@ impl Store {
             if let Some(labels) = &labels {
                 let text = serde_json::to_string(labels)?;
                 if text != row.labels {
-                    diesel::update(target).set(model_versions::labels.eq(text)).execute(conn)?;
+                    diesel::update(target)
+                        .set(model_versions::labels.eq(text))
+                        .execute(conn)?;
                     changed = true;
                 }
             }
             if changed {
-                diesel::update(target).set(model_versions::last_updated_time.eq(now_micros())).execute(conn)?;
+                diesel::update(target)
+                    .set(model_versions::last_updated_time.eq(now_micros()))
+                    .execute(conn)?;
             }
             load_version(conn, model.id, number)
         })
@@ -204,7 +236,10 @@ impl Store {
             diesel::update(model_versions::table.find(id))
                 .set(model_versions::last_updated_time.eq(now_micros()))
                 .execute(conn)?;
-            let text: String = model_versions::table.find(id).select(model_versions::metadata).first(conn)?;
+            let text: String = model_versions::table
+                .find(id)
+                .select(model_versions::metadata)
+                .first(conn)?;
             let mut current = parse_metadata(&text)?;
             metadata::apply(&mut current, change);
             diesel::update(model_versions::table.find(id))

@@ -138,7 +138,8 @@ mod tests {
     #[test]
     fn resources_are_written_as_strings_and_read_from_either() {
         let req: CreateCheckpointRequest =
-            serde_json::from_str(r#"{"resources": {"a.pt": "12", "b.pt": 7}, "metadata": null}"#).unwrap();
+            serde_json::from_str(r#"{"resources": {"a.pt": "12", "b.pt": 7}, "metadata": null}"#)
+                .unwrap();
         assert_eq!(req.resources["a.pt"], 12);
         assert_eq!(req.resources["b.pt"], 7);
         assert_eq!(req.metadata, None);
@@ -150,6 +151,9 @@ mod tests {
     fn unset_training_ids_are_omitted() {
         let json = serde_json::to_value(CheckpointTraining::default()).unwrap();
         assert!(json.get("trialId").is_none());
-        assert_eq!(json["trainingMetrics"]["batchMetrics"], serde_json::json!([]));
+        assert_eq!(
+            json["trainingMetrics"]["batchMetrics"],
+            serde_json::json!([])
+        );
     }
 }

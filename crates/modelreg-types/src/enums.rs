@@ -154,13 +154,21 @@ mod tests {
         let by_number: ModelSortBy = serde_json::from_str("1").unwrap();
         assert_eq!(by_name, ModelSortBy::Name);
         assert_eq!(by_number, ModelSortBy::Name);
-        assert_eq!(serde_json::to_string(&ModelSortBy::NumVersions).unwrap(), "\"SORT_BY_NUM_VERSIONS\"");
-        assert_eq!(CheckpointState::parse("2"), Some(CheckpointState::Completed));
+        assert_eq!(
+            serde_json::to_string(&ModelSortBy::NumVersions).unwrap(),
+            "\"SORT_BY_NUM_VERSIONS\""
+        );
+        assert_eq!(
+            CheckpointState::parse("2"),
+            Some(CheckpointState::Completed)
+        );
     }
 
     #[test]
     fn unknown_enum_values_are_refused_with_the_accepted_names() {
-        let err = serde_json::from_str::<OrderBy>("\"SIDEWAYS\"").unwrap_err().to_string();
+        let err = serde_json::from_str::<OrderBy>("\"SIDEWAYS\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("ORDER_BY_DESC"), "{err}");
         assert!(serde_json::from_str::<ModelSortBy>("3").is_err());
     }

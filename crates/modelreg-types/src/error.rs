@@ -3,9 +3,21 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The body of an error response: `{"error": {"code", "reason", "error"}}`.
+/// The body of an error response: `{"error": {"code", "reason", "error"}}`,
+/// with the code and message repeated at the top level (`code`, `message`,
+/// `details`) because the Determined client reads the message from either place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ApiError {
+    /// The gRPC status code, as in `error.code`.
+    #[serde(default)]
+    pub code: i32,
+    /// The message, as in `error.error`.
+    #[serde(default)]
+    pub message: String,
+    /// Always empty; present for grpc-gateway compatibility.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub details: Vec<serde_json::Value>,
     /// What went wrong.
     pub error: ErrorDetail,
 }
@@ -24,11 +36,15 @@ pub struct ErrorDetail {
 impl ApiError {
     /// Builds an error body from a gRPC code, its name and a message.
     pub fn new(code: i32, reason: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
         ApiError {
+            code,
+            message: message.clone(),
+            details: Vec::new(),
             error: ErrorDetail {
                 code,
                 reason: reason.to_string(),
-                error: message.into(),
+                error: message,
             },
         }
     }

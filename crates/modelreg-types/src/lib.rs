@@ -30,5 +30,7 @@ pub const DEFAULT_WORKSPACE_ID: i32 = 1;
 pub const DEFAULT_WORKSPACE_NAME: &str = "Uncategorized";
 
 /// An empty JSON object, the answer of endpoints that have nothing to return.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Empty {}

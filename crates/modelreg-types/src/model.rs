@@ -148,7 +148,7 @@ pub struct PatchModelRequest {
 }
 
 /// Determined wraps the PATCH body of a model in `{"model": {...}}`; both forms are accepted.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PatchModelBody {
     /// `{"model": {...}}`, as the Determined client sends it.
@@ -232,7 +232,7 @@ pub struct PatchVersionRequest {
 }
 
 /// Determined wraps the PATCH body of a version in `{"modelVersion": {...}}`; both forms are accepted.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PatchVersionBody {
     /// `{"modelVersion": {...}}`, as the Determined client sends it.

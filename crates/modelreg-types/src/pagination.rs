@@ -67,25 +67,63 @@ mod tests {
 
     #[test]
     fn window_clamps_to_total() {
-        let page = PageRequest { offset: 5, limit: 10 };
+        let page = PageRequest {
+            offset: 5,
+            limit: 10,
+        };
         assert_eq!(page.window(8), Some((5, 8)));
         assert_eq!(page.window(100), Some((5, 15)));
     }
 
     #[test]
     fn zero_limit_means_everything_after_offset() {
-        assert_eq!(PageRequest { offset: 2, limit: 0 }.window(7), Some((2, 7)));
+        assert_eq!(
+            PageRequest {
+                offset: 2,
+                limit: 0
+            }
+            .window(7),
+            Some((2, 7))
+        );
     }
 
     #[test]
     fn negative_offset_counts_from_the_end() {
-        assert_eq!(PageRequest { offset: -3, limit: 0 }.window(10), Some((7, 10)));
-        assert_eq!(PageRequest { offset: -30, limit: 0 }.window(10), Some((0, 10)));
+        assert_eq!(
+            PageRequest {
+                offset: -3,
+                limit: 0
+            }
+            .window(10),
+            Some((7, 10))
+        );
+        assert_eq!(
+            PageRequest {
+                offset: -30,
+                limit: 0
+            }
+            .window(10),
+            Some((0, 10))
+        );
     }
 
     #[test]
     fn offset_beyond_total_is_refused_but_at_total_is_an_empty_page() {
-        assert_eq!(PageRequest { offset: 11, limit: 0 }.window(10), None);
-        assert_eq!(PageRequest { offset: 10, limit: 5 }.window(10), Some((10, 10)));
+        assert_eq!(
+            PageRequest {
+                offset: 11,
+                limit: 0
+            }
+            .window(10),
+            None
+        );
+        assert_eq!(
+            PageRequest {
+                offset: 10,
+                limit: 5
+            }
+            .window(10),
+            Some((10, 10))
+        );
     }
 }

@@ -1,0 +1,99 @@
+//! Authentication: every `/api/v1` route but login needs a bearer token.
+//!
+//! The check is one middleware over the whole API, so a new route cannot
+//! forget it; handlers read the user with the [`CurrentUser`] extractor.
+
+use crate::errors::{blocking, ServerError};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use modelreg_store::{AuthUser, Store, StoreError};
+use std::future::{ready, Ready};
+
+/// Routes under `/api/v1` that need no token.
+const OPEN_ROUTES: &[&str] = &["/api/v1/auth/login", "/api/v1/openapi.json"];
+
+fn needs_token(path: &str) -> bool {
+    path.starts_with("/api/v1/") && !OPEN_ROUTES.contains(&path)
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// Middleware: refuses API requests without a live session with 401.
+pub async fn require_token(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if !needs_token(req.path()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let user = match bearer_token(req.request()) {
+        None => Err(ServerError::Store(StoreError::Unauthenticated(
+            "authentication required: log in and send the token as \"Authorization: Bearer <token>\"".into(),
+        ))),
+        Some(token) => match req.app_data::<web::Data<Store>>() {
+            Some(store) => {
+                let store = store.get_ref().clone();
+                blocking(move || store.authenticate(&token)).await
+            }
+            None => Err(ServerError::Blocking),
+        },
+    };
+    match user {
+        Ok(user) => {
+            req.extensions_mut().insert(user);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(err) => Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body()),
+    }
+}
+
+/// The user a request acts as; only on routes behind [`require_token`].
+pub struct CurrentUser(pub AuthUser);
+
+impl FromRequest for CurrentUser {
+    type Error = ServerError;
+    type Future = Ready<Result<Self, ServerError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<AuthUser>()
+                .cloned()
+                .map(CurrentUser)
+                .ok_or_else(|| {
+                    ServerError::Store(StoreError::Unauthenticated(
+                        "authentication required".into(),
+                    ))
+                }),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_login_and_the_spec_are_open() {
+        assert!(!needs_token("/api/v1/auth/login"));
+        assert!(!needs_token("/api/v1/openapi.json"));
+        assert!(needs_token("/api/v1/models"));
+        assert!(needs_token("/api/v1/me"));
+        assert!(!needs_token("/info"));
+        assert!(!needs_token("/health"));
+    }
+}

@@ -1,0 +1,73 @@
+//! Server configuration: every setting is a flag with an environment variable.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Settings of one `modelreg-server` process.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "modelreg-server",
+    version,
+    about = "The modelreg model registry server"
+)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "MODELREG_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Folder for the SQLite file and checkpoint files.
+    #[arg(long, env = "MODELREG_DATA_DIR", default_value = "./modelreg-data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `postgres://...`, `sqlite://PATH` or a file path.
+    /// Defaults to `modelreg.db` in the data dir.
+    #[arg(long, env = "MODELREG_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Largest accepted JSON request body, in bytes.
+    #[arg(long, env = "MODELREG_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Most database connections held open.
+    #[arg(long, env = "MODELREG_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: u32,
+
+    /// Seconds a request waits for a database connection before a 503.
+    #[arg(long, env = "MODELREG_DB_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_timeout_secs: u64,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "MODELREG_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl ServerConfig {
+    /// A configuration with every default, for the given data dir.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> ServerConfig {
+        let mut config = ServerConfig::parse_from(["modelreg-server"]);
+        config.data_dir = data_dir.into();
+        config
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => self
+                .data_dir
+                .join("modelreg.db")
+                .to_string_lossy()
+                .into_owned(),
+        }
+    }
+
+    /// The pool settings in effect.
+    pub fn pool_options(&self) -> modelreg_store::PoolOptions {
+        let timeout = std::time::Duration::from_secs(self.db_timeout_secs.max(1));
+        modelreg_store::PoolOptions {
+            max_size: self.db_pool_size.max(1),
+            connection_timeout: timeout,
+            busy_timeout: timeout,
+        }
+    }
+}

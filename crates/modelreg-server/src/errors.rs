@@ -1,0 +1,94 @@
+//! Errors of the server and their HTTP answers.
+//!
+//! Handlers return [`ServerError`]. Each variant, and each [`StoreError`]
+//! variant inside it, maps to one status and gRPC code; the body is the
+//! `{"error": {...}}` shape of `API.md` §1. A 5xx is logged with its cause and
+//! answered without internals.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use modelreg_store::StoreError;
+use modelreg_types::ApiError;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// A store operation failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request is malformed: bad JSON, a wrong type, an unknown enum, a bad parameter.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No route matches.
+    #[error("{0}")]
+    NoRoute(String),
+    /// The body is larger than the server accepts.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The blocking thread pool failed (the server is shutting down).
+    #[error("the server is shutting down")]
+    Blocking,
+}
+
+impl ServerError {
+    fn parts(&self) -> (StatusCode, i32, &'static str) {
+        use StatusCode as S;
+        match self {
+            ServerError::Store(e) => match e {
+                StoreError::NotFound(_) => (S::NOT_FOUND, 5, "NotFound"),
+                StoreError::AlreadyExists(_) => (S::CONFLICT, 6, "AlreadyExists"),
+                StoreError::InvalidArgument(_) => (S::BAD_REQUEST, 3, "InvalidArgument"),
+                StoreError::FailedPrecondition(_) => (S::BAD_REQUEST, 9, "FailedPrecondition"),
+                StoreError::Unauthenticated(_) => (S::UNAUTHORIZED, 16, "Unauthenticated"),
+                StoreError::Unavailable(_) => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
+                StoreError::Internal(_) => (S::INTERNAL_SERVER_ERROR, 13, "Internal"),
+            },
+            ServerError::BadRequest(_) => (S::BAD_REQUEST, 3, "InvalidArgument"),
+            ServerError::NoRoute(_) => (S::NOT_FOUND, 5, "NotFound"),
+            ServerError::TooLarge(_) => (S::PAYLOAD_TOO_LARGE, 8, "ResourceExhausted"),
+            ServerError::Blocking => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
+        }
+    }
+
+    /// The message shown to the client.
+    fn public_message(&self) -> String {
+        match self {
+            ServerError::Store(StoreError::Internal(_)) => {
+                "internal server error; the server log has the details".into()
+            }
+            ServerError::Store(StoreError::Unavailable(_)) => {
+                "the database is unavailable; try again shortly".into()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl ResponseError for ServerError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code, reason) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        HttpResponse::build(status).json(ApiError::new(code, reason, self.public_message()))
+    }
+}
+
+/// Shorthand for handler results.
+pub type ServerResult<T> = Result<T, ServerError>;
+
+/// Runs a blocking store call on the blocking thread pool.
+pub async fn blocking<T, F>(f: F) -> ServerResult<T>
+where
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(f)
+        .await
+        .map_err(|_| ServerError::Blocking)?
+        .map_err(ServerError::from)
+}

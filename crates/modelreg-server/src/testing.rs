@@ -1,0 +1,68 @@
+//! A real server for tests: bound to `127.0.0.1:0`, on a fresh SQLite data
+//! dir (or the database a test names), running on its own thread.
+
+use crate::{open_store, run, ServerConfig};
+use std::net::TcpListener;
+
+/// A running server; stopped when dropped.
+pub struct TestServer {
+    url: String,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _data_dir: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh temporary SQLite database.
+    pub fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("create a temp data dir");
+        let config = ServerConfig::for_data_dir(dir.path());
+        let mut server = TestServer::start_with(config);
+        server._data_dir = Some(dir);
+        server
+    }
+
+    /// Starts a server with the given configuration.
+    pub fn start_with(config: ServerConfig) -> TestServer {
+        let store = open_store(&config).expect("open the test store");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                let mut config = config;
+                config.workers = Some(config.workers.unwrap_or(2));
+                let server = run(store, &config, listener).expect("start the test server");
+                tx.send(server.handle())
+                    .expect("hand back the server handle");
+                let _ = server.await;
+            });
+        });
+        let handle = rx.recv().expect("the test server started");
+        TestServer {
+            url,
+            handle,
+            thread: Some(thread),
+            _data_dir: None,
+        }
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let stopper = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(handle.stop(false));
+        });
+        let _ = stopper.join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
