@@ -1,0 +1,84 @@
+//! Login, tokens and what needs one.
+
+mod common;
+
+use common::{assert_error, Api};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn every_api_route_needs_a_token_but_login_info_and_health_do_not() {
+    let mut api = Api::start().await;
+    let token = std::mem::take(&mut api.token);
+    for (method, path) in [
+        (Method::GET, "/api/v1/models"),
+        (Method::POST, "/api/v1/models"),
+        (Method::GET, "/api/v1/models/x/versions"),
+        (Method::GET, "/api/v1/checkpoints"),
+        (Method::GET, "/api/v1/me"),
+        (Method::GET, "/api/v1/model/labels"),
+    ] {
+        let (status, body) = api
+            .send(method.clone(), path, Some(json!({"name": "x"})))
+            .await;
+        assert_error(status, &body, 401, 16, "authentication required");
+    }
+    api.token = "not-a-real-token".into();
+    let (status, body) = api.get("/api/v1/models").await;
+    assert_error(status, &body, 401, 16, "invalid or expired");
+    api.token.clear();
+    let (_, list) = api.get("/api/v1/models").await;
+    assert_eq!(list["error"]["code"], 16);
+    assert_eq!(api.get("/info").await.1["version"], "0.38.1");
+    assert_eq!(api.get("/health").await.1["status"], "ok");
+    api.token = token;
+    assert_eq!(
+        api.ok(Method::GET, "/api/v1/me", None).await["user"]["username"],
+        "determined"
+    );
+}
+
+#[tokio::test]
+async fn login_accepts_hashed_and_plain_blank_passwords_and_refuses_wrong_ones() {
+    let api = Api::start().await;
+    for body in [
+        json!({"username": "admin", "password": "", "isHashed": true}),
+        json!({"username": "admin", "password": ""}),
+        json!({"username": "admin", "password": null, "isHashed": false}),
+    ] {
+        let resp = api.ok(Method::POST, "/api/v1/auth/login", Some(body)).await;
+        assert_eq!(resp["user"]["admin"], true);
+        assert!(resp["token"].as_str().unwrap().len() >= 32);
+    }
+    for body in [
+        json!({"username": "admin", "password": "wrong"}),
+        json!({"username": "nobody", "password": ""}),
+    ] {
+        let (status, err) = api.post("/api/v1/auth/login", body).await;
+        assert_error(status, &err, 401, 16, "invalid credentials");
+    }
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let mut api = Api::start().await;
+    api.ok(Method::POST, "/api/v1/auth/logout", None).await;
+    let (status, _) = api.get("/api/v1/me").await;
+    assert_eq!(status, 401);
+    api.token.clear();
+    let (status, _) = api.get("/api/v1/me").await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_json_404() {
+    let api = Api::start().await;
+    let (status, body) = api.get("/api/v1/experiments").await;
+    assert_error(
+        status,
+        &body,
+        404,
+        5,
+        "no route for GET /api/v1/experiments",
+    );
+}
