@@ -1,7 +1,9 @@
-//! A real server for tests: bound to `127.0.0.1:0`, on a fresh SQLite data
-//! dir (or the database a test names), running on its own thread.
+//! A real server for tests: bound to `127.0.0.1:0`, on a fresh database
+//! (SQLite, or PostgreSQL when `MODELREG_TEST_POSTGRES_URL` is set), running
+//! on its own thread.
 
 use crate::{open_store, run, ServerConfig};
+pub use modelreg_store::testing::TestDb;
 use std::net::TcpListener;
 
 /// A running server; stopped when dropped.
@@ -10,15 +12,29 @@ pub struct TestServer {
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     _data_dir: Option<tempfile::TempDir>,
+    _db: Option<TestDb>,
 }
 
 impl TestServer {
     /// Starts a server on a fresh temporary SQLite database.
     pub fn start() -> TestServer {
+        TestServer::start_on(TestDb::sqlite())
+    }
+
+    /// Starts a server on a fresh PostgreSQL database, or `None` when no
+    /// test server is configured (see [`TestDb::postgres`]).
+    pub fn start_postgres() -> Option<TestServer> {
+        TestDb::postgres().map(TestServer::start_on)
+    }
+
+    /// Starts a server on the given test database, with a temp data dir.
+    pub fn start_on(db: TestDb) -> TestServer {
         let dir = tempfile::tempdir().expect("create a temp data dir");
-        let config = ServerConfig::for_data_dir(dir.path());
+        let mut config = ServerConfig::for_data_dir(dir.path());
+        config.database_url = Some(db.url().to_string());
         let mut server = TestServer::start_with(config);
         server._data_dir = Some(dir);
+        server._db = Some(db);
         server
     }
 
@@ -45,6 +61,7 @@ impl TestServer {
             handle,
             thread: Some(thread),
             _data_dir: None,
+            _db: None,
         }
     }
 

@@ -6,9 +6,7 @@ use common::{assert_error, Api};
 use reqwest::Method;
 use serde_json::json;
 
-#[tokio::test]
-async fn every_api_route_needs_a_token_but_login_info_and_health_do_not() {
-    let mut api = Api::start().await;
+async fn every_api_route_needs_a_token_but_login_info_and_health_do_not(mut api: Api) {
     let token = std::mem::take(&mut api.token);
     for (method, path) in [
         (Method::GET, "/api/v1/models"),
@@ -38,9 +36,7 @@ async fn every_api_route_needs_a_token_but_login_info_and_health_do_not() {
     );
 }
 
-#[tokio::test]
-async fn login_accepts_hashed_and_plain_blank_passwords_and_refuses_wrong_ones() {
-    let api = Api::start().await;
+async fn login_accepts_hashed_and_plain_blank_passwords_and_refuses_wrong_ones(api: Api) {
     for body in [
         json!({"username": "admin", "password": "", "isHashed": true}),
         json!({"username": "admin", "password": ""}),
@@ -59,9 +55,7 @@ async fn login_accepts_hashed_and_plain_blank_passwords_and_refuses_wrong_ones()
     }
 }
 
-#[tokio::test]
-async fn logout_ends_the_session() {
-    let mut api = Api::start().await;
+async fn logout_ends_the_session(mut api: Api) {
     api.ok(Method::POST, "/api/v1/auth/logout", None).await;
     let (status, _) = api.get("/api/v1/me").await;
     assert_eq!(status, 401);
@@ -70,9 +64,7 @@ async fn logout_ends_the_session() {
     assert_eq!(status, 401);
 }
 
-#[tokio::test]
-async fn unknown_routes_get_a_json_404() {
-    let api = Api::start().await;
+async fn unknown_routes_get_a_json_404(api: Api) {
     let (status, body) = api.get("/api/v1/experiments").await;
     assert_error(
         status,
@@ -82,3 +74,10 @@ async fn unknown_routes_get_a_json_404() {
         "no route for GET /api/v1/experiments",
     );
 }
+
+common::on_both_backends!(
+    every_api_route_needs_a_token_but_login_info_and_health_do_not,
+    login_accepts_hashed_and_plain_blank_passwords_and_refuses_wrong_ones,
+    logout_ends_the_session,
+    unknown_routes_get_a_json_404
+);

@@ -6,9 +6,7 @@ use common::{assert_error, Api};
 use reqwest::Method;
 use serde_json::json;
 
-#[tokio::test]
-async fn the_guides_metadata_example_key_by_key() {
-    let api = Api::start().await;
+async fn the_guides_metadata_example_key_by_key(api: Api) {
     api.create_model("model_name", json!({"metadata": {}}))
         .await;
     let merge = |body| async {
@@ -53,9 +51,7 @@ async fn the_guides_metadata_example_key_by_key() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
-async fn version_metadata_merges_too() {
-    let api = Api::start().await;
+async fn version_metadata_merges_too(api: Api) {
     api.create_model("m", json!({})).await;
     let ckpt = api.create_checkpoint().await;
     api.register("m", &ckpt).await;
@@ -72,9 +68,8 @@ async fn version_metadata_merges_too() {
     assert_eq!(body["modelVersion"]["metadata"], json!({"b": 2, "c": 3}));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_merges_of_distinct_keys_keep_every_key() {
-    let api = std::sync::Arc::new(Api::start().await);
+async fn concurrent_merges_of_distinct_keys_keep_every_key(api: Api) {
+    let api = std::sync::Arc::new(api);
     api.create_model("shared", json!({})).await;
     let tasks: Vec<_> = (0..32)
         .map(|i| {
@@ -100,3 +95,9 @@ async fn concurrent_merges_of_distinct_keys_keep_every_key() {
         assert_eq!(metadata[&format!("k{i}")], i);
     }
 }
+
+common::on_both_backends!(
+    the_guides_metadata_example_key_by_key,
+    version_metadata_merges_too,
+    concurrent_merges_of_distinct_keys_keep_every_key
+);

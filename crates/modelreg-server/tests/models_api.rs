@@ -6,9 +6,7 @@ use common::{assert_error, Api};
 use reqwest::Method;
 use serde_json::json;
 
-#[tokio::test]
-async fn create_answers_every_field_with_defaults_for_nulls() {
-    let api = Api::start().await;
+async fn create_answers_every_field_with_defaults_for_nulls(api: Api) {
     let (status, body) = api
         .post(
             "/api/v1/models",
@@ -50,9 +48,7 @@ async fn create_answers_every_field_with_defaults_for_nulls() {
     assert_eq!(&by_name["model"], model);
 }
 
-#[tokio::test]
-async fn names_are_validated_with_determined_messages_and_nothing_is_written() {
-    let api = Api::start().await;
+async fn names_are_validated_with_determined_messages_and_nothing_is_written(api: Api) {
     for (name, message) in [
         ("   ", "model names cannot be blank"),
         ("a  b", "model names cannot have excessive spacing"),
@@ -94,9 +90,7 @@ async fn names_are_validated_with_determined_messages_and_nothing_is_written() {
     assert_error(status, &body, 400, 3, "model names cannot have slashes");
 }
 
-#[tokio::test]
-async fn malformed_bodies_wrong_types_and_unknown_enums_are_400() {
-    let api = Api::start().await;
+async fn malformed_bodies_wrong_types_and_unknown_enums_are_400(api: Api) {
     let (status, body) = api.send(Method::POST, "/api/v1/models", None).await;
     assert_error(status, &body, 400, 3, "missing field `name`");
     let resp = api
@@ -120,9 +114,7 @@ async fn malformed_bodies_wrong_types_and_unknown_enums_are_400() {
     assert_eq!(list["pagination"]["total"], 0, "nothing was written");
 }
 
-#[tokio::test]
-async fn bodies_over_the_limit_get_413() {
-    let api = Api::start().await;
+async fn bodies_over_the_limit_get_413(api: Api) {
     let huge = "x".repeat(2 * 1024 * 1024);
     let (status, body) = api
         .post(
@@ -134,9 +126,7 @@ async fn bodies_over_the_limit_get_413() {
     assert!(body["error"]["error"].as_str().unwrap().contains("limit"));
 }
 
-#[tokio::test]
-async fn every_sort_key_in_both_orders() {
-    let api = Api::start().await;
+async fn every_sort_key_in_both_orders(api: Api) {
     // Created in this order: ids 1, 2, 3.
     api.create_model("bravo", json!({"description": "zeta"}))
         .await;
@@ -184,9 +174,7 @@ async fn every_sort_key_in_both_orders() {
     );
 }
 
-#[tokio::test]
-async fn filters_by_name_description_labels_archived_user_and_id() {
-    let api = Api::start().await;
+async fn filters_by_name_description_labels_archived_user_and_id(api: Api) {
     api.create_model(
         "mnist_pytorch",
         json!({"description": "digits", "labels": ["vision", "prod"]}),
@@ -246,9 +234,7 @@ async fn filters_by_name_description_labels_archived_user_and_id() {
     );
 }
 
-#[tokio::test]
-async fn pagination_walks_with_end_index_and_refuses_offsets_past_the_end() {
-    let api = Api::start().await;
+async fn pagination_walks_with_end_index_and_refuses_offsets_past_the_end(api: Api) {
     for i in 0..7 {
         api.create_model(&format!("m{i}"), json!({})).await;
     }
@@ -285,9 +271,7 @@ async fn pagination_walks_with_end_index_and_refuses_offsets_past_the_end() {
     assert_error(status, &body, 400, 3, "offset 8 is beyond the end");
 }
 
-#[tokio::test]
-async fn patch_changes_only_given_fields_and_bumps_last_updated() {
-    let api = Api::start().await;
+async fn patch_changes_only_given_fields_and_bumps_last_updated(api: Api) {
     let before = api
         .create_model(
             "m",
@@ -343,9 +327,7 @@ async fn patch_changes_only_given_fields_and_bumps_last_updated() {
     assert_error(status, &body, 404, 5, "workspace 9 not found");
 }
 
-#[tokio::test]
-async fn unknown_models_are_404_and_trailing_slashes_are_ignored() {
-    let api = Api::start().await;
+async fn unknown_models_are_404_and_trailing_slashes_are_ignored(api: Api) {
     let (status, body) = api.get("/api/v1/models/nope").await;
     assert_error(status, &body, 404, 5, "model \"nope\" not found");
     let (status, body) = api.get("/api/v1/models/42").await;
@@ -357,3 +339,15 @@ async fn unknown_models_are_404_and_trailing_slashes_are_ignored() {
     let (status, _) = api.get("/api/v1/models/m").await;
     assert_eq!(status, 404);
 }
+
+common::on_both_backends!(
+    create_answers_every_field_with_defaults_for_nulls,
+    names_are_validated_with_determined_messages_and_nothing_is_written,
+    malformed_bodies_wrong_types_and_unknown_enums_are_400,
+    bodies_over_the_limit_get_413,
+    every_sort_key_in_both_orders,
+    filters_by_name_description_labels_archived_user_and_id,
+    pagination_walks_with_end_index_and_refuses_offsets_past_the_end,
+    patch_changes_only_given_fields_and_bumps_last_updated,
+    unknown_models_are_404_and_trailing_slashes_are_ignored
+);

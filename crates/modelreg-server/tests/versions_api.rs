@@ -6,9 +6,7 @@ use common::{assert_error, Api};
 use reqwest::Method;
 use serde_json::json;
 
-#[tokio::test]
-async fn register_get_latest_and_list_newest_first() {
-    let api = Api::start().await;
+async fn register_get_latest_and_list_newest_first(api: Api) {
     api.create_model("mnist_cnn", json!({})).await;
     let mut uuids = Vec::new();
     for _ in 0..3 {
@@ -65,9 +63,7 @@ async fn register_get_latest_and_list_newest_first() {
     assert_eq!(by_time["modelVersions"][0]["version"], 1);
 }
 
-#[tokio::test]
-async fn numbers_are_never_reused_after_a_delete() {
-    let api = Api::start().await;
+async fn numbers_are_never_reused_after_a_delete(api: Api) {
     api.create_model("m", json!({})).await;
     let uuid = api.create_checkpoint().await;
     api.register("m", &uuid).await;
@@ -83,9 +79,7 @@ async fn numbers_are_never_reused_after_a_delete() {
     assert_error(status, &body, 400, 3, "version must be a positive integer");
 }
 
-#[tokio::test]
-async fn registration_refuses_archived_models_unknown_and_unfinished_checkpoints() {
-    let api = Api::start().await;
+async fn registration_refuses_archived_models_unknown_and_unfinished_checkpoints(api: Api) {
     api.create_model("m", json!({})).await;
     let (status, body) = api
         .post(
@@ -130,9 +124,7 @@ async fn registration_refuses_archived_models_unknown_and_unfinished_checkpoints
     );
 }
 
-#[tokio::test]
-async fn version_patch_and_delete() {
-    let api = Api::start().await;
+async fn version_patch_and_delete(api: Api) {
     api.create_model("m", json!({})).await;
     let uuid = api.create_checkpoint().await;
     api.register("m", &uuid).await;
@@ -161,9 +153,7 @@ async fn version_patch_and_delete() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
-async fn checkpoints_create_get_list_and_refuse_duplicates() {
-    let api = Api::start().await;
+async fn checkpoints_create_get_list_and_refuse_duplicates(api: Api) {
     let uuid = "6a24d772-f1f7-4655-9061-22d582afd96c";
     let body = json!({
         "uuid": uuid,
@@ -204,9 +194,8 @@ async fn checkpoints_create_get_list_and_refuse_duplicates() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_registrations_get_each_number_once() {
-    let api = std::sync::Arc::new(Api::start().await);
+async fn concurrent_registrations_get_each_number_once(api: Api) {
+    let api = std::sync::Arc::new(api);
     api.create_model("busy", json!({})).await;
     let uuid = api.create_checkpoint().await;
     let tasks: Vec<_> = (0..32)
@@ -231,3 +220,12 @@ async fn concurrent_registrations_get_each_number_once() {
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=32).collect::<Vec<_>>());
 }
+
+common::on_both_backends!(
+    register_get_latest_and_list_newest_first,
+    numbers_are_never_reused_after_a_delete,
+    registration_refuses_archived_models_unknown_and_unfinished_checkpoints,
+    version_patch_and_delete,
+    checkpoints_create_get_list_and_refuse_duplicates,
+    concurrent_registrations_get_each_number_once
+);

@@ -11,6 +11,7 @@ mod metadata;
 mod models;
 mod rows;
 mod schema;
+pub mod testing;
 mod time;
 mod users;
 mod validate;

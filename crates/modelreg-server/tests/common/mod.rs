@@ -14,9 +14,21 @@ pub struct Api {
 }
 
 impl Api {
-    /// Starts a server and logs in as the built-in `determined` user.
-    pub async fn start() -> Api {
-        let server = TestServer::start();
+    /// A server on a fresh SQLite database, logged in as `determined`.
+    pub async fn sqlite() -> Api {
+        Api::on(TestServer::start()).await
+    }
+
+    /// A server on a fresh PostgreSQL database, or `None` when no test server is configured.
+    pub async fn postgres() -> Option<Api> {
+        match TestServer::start_postgres() {
+            Some(server) => Some(Api::on(server).await),
+            None => None,
+        }
+    }
+
+    /// Logs in to a running server as the built-in `determined` user.
+    pub async fn on(server: TestServer) -> Api {
         let http = reqwest::Client::new();
         let mut api = Api {
             server,
@@ -113,6 +125,32 @@ impl Api {
             .collect()
     }
 }
+
+/// Runs each named test body, `async fn(Api)`, once on SQLite and once on
+/// PostgreSQL (when `MODELREG_TEST_POSTGRES_URL` is set).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(crate::common::Api::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(api) = crate::common::Api::postgres().await {
+                        super::$name(api).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
 
 /// Asserts a Determined-shaped error: status, gRPC code and message.
 pub fn assert_error(
