@@ -1,0 +1,190 @@
+//! The SDK's error type.
+//!
+//! Error types by layer: the store returns `StoreError`, the server maps each
+//! of its errors to one HTTP status and a JSON body ([`ApiError`]), and the
+//! SDK returns [`ClientError`]. A failed request whose answer came from the
+//! server is always [`ClientError::Api`], carrying the server's own message;
+//! everything that went wrong on the way is one of the other variants.
+
+use modelreg_types::ApiError;
+
+/// What a call of the SDK returns.
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// A failure of an SDK call.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error status. `error` is its JSON error
+    /// body, or one made up from the status and the body's text when the
+    /// body was not the JSON error shape (e.g. a proxy's HTML page).
+    #[error("{}", .error.message())]
+    Api {
+        /// The HTTP status code.
+        status: u16,
+        /// The error body.
+        error: ApiError,
+    },
+    /// The request could not be sent or its answer not read (connection
+    /// refused, timeout, TLS failure, ...).
+    #[error("cannot reach the server: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// The server answered 200 with a body that is not the expected JSON.
+    #[error("unexpected answer from {url}: {source}")]
+    Decode {
+        /// The URL that was requested.
+        url: String,
+        /// What did not fit.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The server URL given to the client is not a usable http(s) URL.
+    #[error("invalid server URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is unusable.
+        reason: String,
+    },
+    /// An argument was refused before anything was sent, e.g. metadata
+    /// that is not a JSON object.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The latest version of a model was asked for, but it has none.
+    #[error("model \"{model}\" has no versions")]
+    NoVersions {
+        /// The model's name.
+        model: String,
+    },
+    /// The server broke the API's rules in a way the SDK cannot work
+    /// around, e.g. a pagination that does not advance.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// The blocking client could not start its runtime.
+    #[error("cannot start the blocking client's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl ClientError {
+    /// The HTTP status, when the server answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's error body, when the server answered with an error.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            ClientError::Api { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the thing asked for does not exist (HTTP 404, or a model
+    /// without versions asked for its latest one).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClientError::NoVersions { .. }) || self.status() == Some(404)
+    }
+
+    /// Whether the thing to create exists already (HTTP 409).
+    pub fn is_already_exists(&self) -> bool {
+        self.status() == Some(409)
+    }
+
+    /// Whether the credentials or the token were refused (HTTP 401).
+    pub fn is_unauthenticated(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// Whether the request was refused as invalid or not possible in the
+    /// current state (HTTP 400).
+    pub fn is_invalid(&self) -> bool {
+        self.status() == Some(400)
+    }
+
+    /// Builds the error for a failed answer from its status and body.
+    pub(crate) fn from_response(status: u16, body: &[u8]) -> ClientError {
+        let error = match serde_json::from_slice::<ApiError>(body) {
+            Ok(error) => error,
+            Err(_) => synthesize(status, body),
+        };
+        ClientError::Api { status, error }
+    }
+}
+
+/// Makes an error body for an answer that did not carry one.
+fn synthesize(status: u16, body: &[u8]) -> ApiError {
+    let (code, reason) = grpc_code(status);
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let message = if text.is_empty() {
+        format!("the server answered HTTP {status} with no message")
+    } else {
+        // A proxy's HTML page can be long; a line or two says enough.
+        let short: String = text.chars().take(500).collect();
+        format!("the server answered HTTP {status}: {short}")
+    };
+    ApiError::new(code, reason, message)
+}
+
+/// The gRPC code and name grpc-gateway would use for an HTTP status.
+fn grpc_code(status: u16) -> (i32, &'static str) {
+    match status {
+        400 => (3, "InvalidArgument"),
+        401 => (16, "Unauthenticated"),
+        403 => (7, "PermissionDenied"),
+        404 => (5, "NotFound"),
+        409 => (6, "AlreadyExists"),
+        413 | 429 => (8, "ResourceExhausted"),
+        499 => (1, "Canceled"),
+        501 => (12, "Unimplemented"),
+        503 => (14, "Unavailable"),
+        504 => (4, "DeadlineExceeded"),
+        500..=599 => (13, "Internal"),
+        _ => (2, "Unknown"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_error_body_is_kept_as_the_server_sent_it() {
+        let body = br#"{"error": {"code": 6, "reason": "AlreadyExists", "error": "model \"m\" already exists"}}"#;
+        let err = ClientError::from_response(409, body);
+        assert!(err.is_already_exists());
+        assert!(!err.is_not_found());
+        assert_eq!(err.to_string(), "model \"m\" already exists");
+        assert_eq!(err.api_error().unwrap().error.reason, "AlreadyExists");
+    }
+
+    #[test]
+    fn a_text_body_becomes_an_error_with_that_text() {
+        let err = ClientError::from_response(502, b"<html>bad gateway</html>\n");
+        let api = err.api_error().unwrap();
+        assert_eq!(api.error.code, 13);
+        assert_eq!(api.error.reason, "Internal");
+        assert_eq!(
+            err.to_string(),
+            "the server answered HTTP 502: <html>bad gateway</html>"
+        );
+    }
+
+    #[test]
+    fn an_empty_body_still_says_what_happened() {
+        let err = ClientError::from_response(404, b"");
+        assert!(err.is_not_found());
+        assert_eq!(err.api_error().unwrap().error.reason, "NotFound");
+        assert!(err.to_string().contains("HTTP 404"), "{err}");
+    }
+
+    #[test]
+    fn a_model_without_versions_counts_as_not_found() {
+        let err = ClientError::NoVersions { model: "m".into() };
+        assert!(err.is_not_found());
+        assert_eq!(err.status(), None);
+        assert_eq!(err.to_string(), "model \"m\" has no versions");
+    }
+}
