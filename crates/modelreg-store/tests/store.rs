@@ -1,0 +1,232 @@
+//! Store tests: the same bodies on SQLite always, and on PostgreSQL when
+//! `MODELREG_TEST_POSTGRES_URL` is set.
+
+use modelreg_store::testing::TestDb;
+use modelreg_store::{AuthUser, ModelKey, PoolOptions, Store, StoreError};
+use modelreg_types::{
+    CreateCheckpointRequest, CreateModelRequest, MetadataChange, ModelQuery, ModelSortBy, OrderBy,
+    RegisterVersionRequest,
+};
+use serde_json::json;
+use std::sync::Arc;
+
+fn open(db: &TestDb) -> Store {
+    Store::open(db.url(), &PoolOptions::default()).expect("open the store")
+}
+
+fn user(store: &Store) -> AuthUser {
+    let (_, user) = store
+        .login("determined", "", true)
+        .expect("built-in user logs in");
+    AuthUser {
+        id: user.id,
+        username: user.username,
+        admin: user.admin,
+    }
+}
+
+fn model(store: &Store, name: &str, description: &str) -> i32 {
+    let req = CreateModelRequest {
+        name: name.into(),
+        description: Some(description.into()),
+        ..Default::default()
+    };
+    store
+        .create_model(&user(store), req)
+        .expect("create model")
+        .id
+}
+
+fn checkpoint(store: &Store) -> String {
+    store
+        .create_checkpoint(CreateCheckpointRequest::default())
+        .expect("create checkpoint")
+        .uuid
+}
+
+fn register(store: &Store, name: &str, uuid: &str) -> Result<i32, StoreError> {
+    let req = RegisterVersionRequest {
+        checkpoint_uuid: uuid.into(),
+        ..Default::default()
+    };
+    store
+        .register_version(&ModelKey::Name(name.into()), &user(store), req)
+        .map(|v| v.version)
+}
+
+fn listing_filters_sorts_and_pages_in_sql(store: Store) {
+    model(&store, "mnist_cnn", "OCR digits");
+    model(&store, "MNIST_pytorch", "digits");
+    model(&store, "sentiment", "text");
+    let query = ModelQuery {
+        name: Some("mnist".into()),
+        sort_by: ModelSortBy::Name,
+        ..Default::default()
+    };
+    let (models, page) = store.list_models(&query).unwrap();
+    let names: Vec<_> = models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["MNIST_pytorch", "mnist_cnn"],
+        "case-insensitive match, byte order sort"
+    );
+    assert_eq!((page.total, page.end_index), (2, 2));
+    let query = ModelQuery {
+        order_by: OrderBy::Desc,
+        limit: 1,
+        offset: 1,
+        ..Default::default()
+    };
+    let (models, page) = store.list_models(&query).unwrap();
+    assert_eq!(models[0].name, "MNIST_pytorch");
+    assert_eq!((page.start_index, page.end_index, page.total), (1, 2, 3));
+    let beyond = ModelQuery {
+        offset: 4,
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.list_models(&beyond),
+        Err(StoreError::InvalidArgument(_))
+    ));
+}
+
+fn version_numbers_are_atomic_and_never_reused(store: Store) {
+    model(&store, "m", "");
+    let uuid = checkpoint(&store);
+    let store = Arc::new(store);
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let (store, uuid) = (store.clone(), uuid.clone());
+            std::thread::spawn(move || register(&store, "m", &uuid).expect("register"))
+        })
+        .collect();
+    let mut numbers: Vec<i32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=16).collect::<Vec<_>>());
+    store
+        .delete_version(&ModelKey::Name("m".into()), 16)
+        .unwrap();
+    assert_eq!(register(&store, "m", &uuid).unwrap(), 17);
+}
+
+fn failed_writes_change_nothing(store: Store) {
+    model(&store, "m", "");
+    let err = store.create_model(
+        &user(&store),
+        CreateModelRequest {
+            name: "m".into(),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(err, Err(StoreError::AlreadyExists(_))));
+    store
+        .set_archived(&ModelKey::Name("m".into()), true)
+        .unwrap();
+    let uuid = checkpoint(&store);
+    assert!(matches!(
+        register(&store, "m", &uuid),
+        Err(StoreError::FailedPrecondition(_))
+    ));
+    let m = store.get_model(&ModelKey::Name("m".into())).unwrap();
+    assert_eq!((m.num_versions, m.archived), (0, true));
+    store
+        .set_archived(&ModelKey::Name("m".into()), false)
+        .unwrap();
+    assert_eq!(register(&store, "m", &uuid).unwrap(), 1);
+}
+
+fn metadata_merges_are_atomic(store: Store) {
+    model(&store, "m", "");
+    let store = Arc::new(store);
+    let threads: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let change = MetadataChange {
+                    add: json!({format!("k{i}"): i}).as_object().cloned(),
+                    remove: None,
+                };
+                store
+                    .change_model_metadata(&ModelKey::Name("m".into()), &change)
+                    .expect("merge");
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    assert_eq!(
+        store
+            .get_model(&ModelKey::Name("m".into()))
+            .unwrap()
+            .metadata
+            .len(),
+        16
+    );
+}
+
+fn sessions_survive_a_reopen_and_end_at_logout(store: Store, db: &TestDb) {
+    let (token, _) = store.login("admin", "", false).unwrap();
+    drop(store);
+    let reopened = open(db);
+    assert_eq!(reopened.authenticate(&token).unwrap().username, "admin");
+    reopened.logout(&token).unwrap();
+    assert!(matches!(
+        reopened.authenticate(&token),
+        Err(StoreError::Unauthenticated(_))
+    ));
+    reopened.set_password("admin", "s3cret").unwrap();
+    assert!(
+        reopened.login("admin", "", true).is_err(),
+        "blank no longer works"
+    );
+    assert!(reopened.login("admin", "s3cret", false).is_ok());
+    assert!(reopened
+        .login("admin", &modelreg_store::client_side_hash("s3cret"), true)
+        .is_ok());
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { let db = super::TestDb::sqlite(); super::$name(super::open(&db)); } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { if let Some(db) = super::TestDb::postgres() { super::$name(super::open(&db)); } } )*
+        }
+    };
+}
+
+on_both_backends!(
+    listing_filters_sorts_and_pages_in_sql,
+    version_numbers_are_atomic_and_never_reused,
+    failed_writes_change_nothing,
+    metadata_merges_are_atomic,
+);
+
+#[test]
+fn sqlite_sessions_survive_a_reopen_and_end_at_logout() {
+    let db = TestDb::sqlite();
+    sessions_survive_a_reopen_and_end_at_logout(open(&db), &db);
+}
+
+#[test]
+fn postgres_sessions_survive_a_reopen_and_end_at_logout() {
+    if let Some(db) = TestDb::postgres() {
+        sessions_survive_a_reopen_and_end_at_logout(open(&db), &db);
+    }
+}
+
+#[test]
+fn migrations_of_both_backends_stay_in_step() {
+    let versions = |backend: &str| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(versions("sqlite"), versions("postgres"));
+}
