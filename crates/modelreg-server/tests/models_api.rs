@@ -135,7 +135,7 @@ async fn every_sort_key_in_both_orders(api: Api) {
     api.create_model("charlie", json!({"description": "alpha"}))
         .await;
     let ckpt = api.create_checkpoint().await;
-    api.register(&"alpha".to_string(), &ckpt).await;
+    api.register("alpha", &ckpt).await;
     api.register("alpha", &ckpt).await;
     api.register("charlie", &ckpt).await;
     // Touch bravo last so it is the most recently updated.

@@ -75,10 +75,10 @@ impl Store {
     /// Runs `f` in one transaction, for writes: all of it lands or none of it.
     fn write<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.conn()?;
-        let _turn = match &self.sqlite_writer {
-            Some(lock) => Some(lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
-            None => None,
-        };
+        let _turn = self
+            .sqlite_writer
+            .as_ref()
+            .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         let conn: &mut DbConnection = &mut conn;
         conn.transaction(f)
     }
