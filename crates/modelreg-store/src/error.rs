@@ -48,18 +48,28 @@ impl From<DieselError> for StoreError {
             | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
                 StoreError::Unavailable(err.to_string())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if is_busy_message(info.message()) =>
-            {
+            DieselError::DatabaseError(_, info) if is_busy_message(info.message()) => {
                 StoreError::Unavailable(err.to_string())
             }
+            DieselError::BrokenTransactionManager => StoreError::Unavailable(err.to_string()),
             _ => StoreError::Internal(err.to_string()),
         }
     }
 }
 
+/// Messages of a database that is locked, restarting or gone: worth a retry, not a 500.
 fn is_busy_message(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("terminating connection")
+    const TRANSIENT: &[&str] = &[
+        "database is locked",
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "could not connect",
+        "connection refused",
+        "the database system is starting up",
+        "the database system is shutting down",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
 }
 
 impl From<diesel::r2d2::PoolError> for StoreError {
