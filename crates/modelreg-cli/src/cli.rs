@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The command-line client of the modelreg model registry.
 #[derive(Debug, Parser)]
-#[command(name = "modelreg", version, about, propagate_version = true)]
+#[command(name = "modelreg", version, about)]
 pub struct Cli {
     /// The registry's URL.
     #[arg(

@@ -41,6 +41,9 @@ use tokio::runtime::Runtime;
 
 /// A blocking client of one modelreg server, acting as one user. Cheap to
 /// clone: clones share the connection pool, the token and the runtime.
+///
+/// Creating, using or dropping it inside an async runtime panics; see the
+/// [module documentation](self).
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: crate::Client,
@@ -79,6 +82,15 @@ impl Client {
             inner,
             rt: new_runtime()?,
         })
+    }
+
+    /// A client like this one that fetches lists at most `size` items per
+    /// request; see [`crate::Client::with_page_size`].
+    pub fn with_page_size(&self, size: u32) -> Client {
+        Client {
+            inner: self.inner.with_page_size(size),
+            rt: self.rt.clone(),
+        }
     }
 
     /// The async client inside.

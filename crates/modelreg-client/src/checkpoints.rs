@@ -42,7 +42,10 @@ impl Client {
     pub async fn list_checkpoints(&self) -> Result<Vec<Checkpoint>> {
         collect_pages(|offset| async move {
             let page = self
-                .list_checkpoints_page(PageRequest { offset, limit: 0 })
+                .list_checkpoints_page(PageRequest {
+                    offset,
+                    limit: self.page_size(),
+                })
                 .await?;
             Ok((page.checkpoints, page.pagination))
         })

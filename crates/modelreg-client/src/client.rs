@@ -37,6 +37,8 @@ struct Inner {
     http: reqwest::Client,
     base: Url,
     token: Option<String>,
+    /// The `limit` of each page when walking a list; 0 asks for all at once.
+    page_size: i32,
 }
 
 impl std::fmt::Debug for Client {
@@ -64,8 +66,33 @@ impl Client {
             .connect_timeout(Duration::from_secs(10))
             .build()?;
         Ok(Client {
-            inner: Arc::new(Inner { http, base, token }),
+            inner: Arc::new(Inner {
+                http,
+                base,
+                token,
+                page_size: 0,
+            }),
         })
+    }
+
+    /// A client like this one that fetches lists ([`Client::get_models`],
+    /// [`crate::RegisteredModel::get_versions`], [`Client::list_checkpoints`])
+    /// at most `size` items per request; 0 (the default) asks for each list
+    /// in one request. The result is the same either way.
+    pub fn with_page_size(&self, size: u32) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base: self.inner.base.clone(),
+                token: self.inner.token.clone(),
+                page_size: i32::try_from(size).unwrap_or(i32::MAX),
+            }),
+        }
+    }
+
+    /// The `limit` of each page when walking a list.
+    pub(crate) fn page_size(&self) -> i32 {
+        self.inner.page_size
     }
 
     /// The server's base URL, without a trailing slash.

@@ -24,6 +24,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod auth;
 pub mod blocking;
 mod checkpoints;

@@ -134,7 +134,11 @@ impl Client {
     pub async fn get_models(&self, filter: ModelFilter) -> Result<Vec<RegisteredModel>> {
         let filter = &filter;
         let models = collect_pages(|offset| async move {
-            let page = self.list_models(&filter.to_query(offset)).await?;
+            let query = ModelQuery {
+                limit: self.page_size(),
+                ..filter.to_query(offset)
+            };
+            let page = self.list_models(&query).await?;
             Ok((page.models, page.pagination))
         })
         .await?;

@@ -104,7 +104,7 @@ impl RegisteredModel {
                 sort_by: VersionSortBy::Version,
                 order_by: OrderBy::Desc,
                 offset,
-                limit: 0,
+                limit: self.client.page_size(),
             };
             let page = self.list_versions(&query).await?;
             Ok((page.model_versions, page.pagination))
