@@ -29,11 +29,11 @@ pub fn create(ctx: &Ctx, args: &CreateCheckpointArgs, out: &mut dyn Write) -> Cl
     let checkpoint = ctx.client.create_checkpoint(CreateCheckpointRequest {
         uuid: args.uuid.clone(),
         task_id: args.task_id.clone(),
-        report_time: None,
         resources: args.resources.clone().unwrap_or_default(),
         metadata: args.metadata.clone(),
         state: args.state.map(Into::into),
         training: args.training.clone(),
+        ..CreateCheckpointRequest::default()
     })?;
     write_checkpoint(ctx, checkpoint, out)
 }
