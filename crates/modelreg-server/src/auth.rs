@@ -15,7 +15,7 @@ use std::future::{ready, Ready};
 const OPEN_ROUTES: &[&str] = &["/api/v1/auth/login", "/api/v1/openapi.json"];
 
 fn needs_token(path: &str) -> bool {
-    path.starts_with("/api/v1/") && !OPEN_ROUTES.contains(&path)
+    (path.starts_with("/api/v1/") || path.starts_with("/checkpoints/")) && !OPEN_ROUTES.contains(&path)
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
@@ -95,5 +95,6 @@ mod tests {
         assert!(needs_token("/api/v1/me"));
         assert!(!needs_token("/info"));
         assert!(!needs_token("/health"));
+        assert!(needs_token("/checkpoints/abc"));
     }
 }

@@ -36,6 +36,24 @@ pub struct ServerConfig {
     #[arg(long, env = "MODELREG_DB_TIMEOUT_SECS", default_value_t = 5)]
     pub db_timeout_secs: u64,
 
+    /// Where checkpoint files go: empty for `<data-dir>/artifacts`, a folder
+    /// (`file:///path` or a path), or `s3://bucket/prefix` (with the standard
+    /// AWS variables for credentials and region).
+    #[arg(long, env = "MODELREG_ARTIFACT_STORE", default_value = "")]
+    pub artifact_store: String,
+
+    /// Endpoint of a non-AWS S3-compatible store, e.g. `http://127.0.0.1:9000`.
+    #[arg(long, env = "MODELREG_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// Largest accepted checkpoint file upload, in bytes (0: no limit).
+    #[arg(long, env = "MODELREG_MAX_UPLOAD_BYTES", default_value_t = 0)]
+    pub max_upload_bytes: u64,
+
+    /// Uploads left in STATE_ACTIVE longer than this many seconds are deleted with their files.
+    #[arg(long, env = "MODELREG_ABANDONED_UPLOAD_SECS", default_value_t = 24 * 3600)]
+    pub abandoned_upload_secs: u64,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "MODELREG_WORKERS")]
     pub workers: Option<usize>,
@@ -59,6 +77,11 @@ impl ServerConfig {
                 .to_string_lossy()
                 .into_owned(),
         }
+    }
+
+    /// Opens the artifact store in effect.
+    pub fn artifacts(&self) -> Result<crate::artifacts::Artifacts, String> {
+        crate::artifacts::Artifacts::open(&self.artifact_store, &self.data_dir, self.s3_endpoint.as_deref())
     }
 
     /// The pool settings in effect.

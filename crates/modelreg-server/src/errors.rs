@@ -25,6 +25,18 @@ pub enum ServerError {
     /// The body is larger than the server accepts.
     #[error("{0}")]
     TooLarge(String),
+    /// The artifact store failed or cannot be reached.
+    #[error("the artifact store failed: {0}")]
+    ArtifactStore(String),
+    /// Stored bytes no longer match their SHA-256.
+    #[error("{0}")]
+    Corrupt(String),
+    /// An upload ended before all of its bytes arrived.
+    #[error("{0}")]
+    UploadCut(String),
+    /// A byte range outside the file.
+    #[error("{0}")]
+    BadRange(String),
     /// The blocking thread pool failed (the server is shutting down).
     #[error("the server is shutting down")]
     Blocking,
@@ -46,6 +58,10 @@ impl ServerError {
             ServerError::BadRequest(_) => (S::BAD_REQUEST, 3, "InvalidArgument"),
             ServerError::NoRoute(_) => (S::NOT_FOUND, 5, "NotFound"),
             ServerError::TooLarge(_) => (S::PAYLOAD_TOO_LARGE, 8, "ResourceExhausted"),
+            ServerError::ArtifactStore(_) => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
+            ServerError::Corrupt(_) => (S::INTERNAL_SERVER_ERROR, 15, "DataLoss"),
+            ServerError::UploadCut(_) => (S::BAD_REQUEST, 3, "InvalidArgument"),
+            ServerError::BadRange(_) => (S::RANGE_NOT_SATISFIABLE, 11, "OutOfRange"),
             ServerError::Blocking => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
         }
     }
@@ -59,7 +75,17 @@ impl ServerError {
             ServerError::Store(StoreError::Unavailable(_)) => {
                 "the database is unavailable; try again shortly".into()
             }
+            ServerError::ArtifactStore(_) => "the artifact store is unavailable; try again shortly".into(),
             other => other.to_string(),
+        }
+    }
+
+    /// Classifies an artifact-store failure.
+    pub fn artifacts(err: std::io::Error) -> ServerError {
+        match err.kind() {
+            std::io::ErrorKind::UnexpectedEof => ServerError::UploadCut(err.to_string()),
+            std::io::ErrorKind::FileTooLarge => ServerError::TooLarge(err.to_string()),
+            _ => ServerError::ArtifactStore(err.to_string()),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! [`build_app`] assembles the routes; [`run`] serves them on a listener, so
 //! tests can bind `127.0.0.1:0` and drive a real server (see [`testing`]).
 
+pub mod artifacts;
 pub mod auth;
 pub mod body;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod testing;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use artifacts::Artifacts;
 use body::BodyLimit;
 pub use config::ServerConfig;
 use errors::ServerError;
@@ -49,6 +51,7 @@ fn routes() -> utoipa_actix_web::UtoipaApp<
         .service(system::info)
         .service(system::health)
         .service(system::ready)
+        .service(archive::determined_download)
         .service(
             scope("/api/v1")
                 .service(system::openapi_json)
@@ -73,7 +76,13 @@ fn routes() -> utoipa_actix_web::UtoipaApp<
                 .service(versions::delete_version)
                 .service(checkpoints::post_checkpoint)
                 .service(checkpoints::get_checkpoints)
-                .service(checkpoints::get_checkpoint),
+                .service(checkpoints::get_checkpoint)
+                .service(files::delete_checkpoint)
+                .service(files::upload_file)
+                .service(files::complete_checkpoint)
+                .service(files::list_files)
+                .service(files::download_file)
+                .service(archive::download_archive),
         )
 }
 
@@ -92,17 +101,24 @@ async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ServerErr
 }
 
 /// Serves the registry on a bound listener until the server is stopped.
-pub fn run(store: Store, config: &ServerConfig, listener: TcpListener) -> std::io::Result<Server> {
+/// Must be called inside an actix system (it starts the cleanup task there).
+pub fn run(store: Store, artifacts: Artifacts, config: &ServerConfig, listener: TcpListener) -> std::io::Result<Server> {
     let identity = ServerIdentity {
         master_id: uuid::Uuid::new_v4().to_string(),
         cluster_id: uuid::Uuid::new_v4().to_string(),
     };
     let limit = config.max_body_bytes;
+    let artifacts = web::Data::new(artifacts);
+    let max_age = std::time::Duration::from_secs(config.abandoned_upload_secs.max(1));
+    actix_web::rt::spawn(routes::files::clean_up_abandoned(store.clone(), artifacts.clone(), max_age));
+    let upload_limit = routes::files::UploadLimit(config.max_upload_bytes);
     let store = web::Data::new(store);
     let spec = openapi_document();
     let mut server = HttpServer::new(move || {
         let (app, _) = routes().split_for_parts();
         app.app_data(store.clone())
+            .app_data(artifacts.clone())
+            .app_data(web::Data::new(upload_limit))
             .app_data(web::Data::new(identity.clone()))
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))

@@ -25,6 +25,8 @@ fn main() -> ExitCode {
 
 fn serve(config: &ServerConfig) -> Result<(), String> {
     let store = open_store(config).map_err(|e| format!("cannot open the database: {e}"))?;
+    let artifacts = config.artifacts().map_err(|e| format!("cannot open the artifact store: {e}"))?;
+    tracing::info!(artifacts = %artifacts.describe(), "checkpoint files");
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     tracing::info!(
@@ -36,7 +38,7 @@ fn serve(config: &ServerConfig) -> Result<(), String> {
     );
     actix_web::rt::System::new()
         .block_on(async {
-            let server = run(store, config, listener)?;
+            let server = run(store, artifacts, config, listener)?;
             server.await
         })
         .map_err(|e| format!("server stopped: {e}"))

@@ -41,6 +41,7 @@ impl TestServer {
     /// Starts a server with the given configuration.
     pub fn start_with(config: ServerConfig) -> TestServer {
         let store = open_store(&config).expect("open the test store");
+        let artifacts = config.artifacts().expect("open the test artifact store");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -49,7 +50,7 @@ impl TestServer {
             system.block_on(async move {
                 let mut config = config;
                 config.workers = Some(config.workers.unwrap_or(2));
-                let server = run(store, &config, listener).expect("start the test server");
+                let server = run(store, artifacts, &config, listener).expect("start the test server");
                 tx.send(server.handle())
                     .expect("hand back the server handle");
                 let _ = server.await;

@@ -2,14 +2,17 @@
 
 use crate::error::{on_not_found, on_unique_violation, StoreError, StoreResult};
 use crate::models::page_window;
-use crate::rows::{CheckpointRow, NewCheckpointRow};
-use crate::schema::checkpoints;
+use crate::rows::{CheckpointRow, FileRow, NewCheckpointRow};
+use crate::schema::{checkpoint_files, checkpoints, model_versions};
+use crate::validate;
 use crate::time::now_micros;
 use crate::{DbConnection, Store};
 use diesel::prelude::*;
 use modelreg_types::{
-    Checkpoint, CheckpointState, CreateCheckpointRequest, PageRequest, Pagination,
+    Checkpoint, CheckpointFile, CheckpointState, CheckpointStorage, CreateCheckpointRequest, PageRequest,
+    Pagination,
 };
+use std::collections::BTreeMap;
 
 pub(crate) fn find_checkpoint(conn: &mut DbConnection, uuid: &str) -> StoreResult<CheckpointRow> {
     checkpoints::table
@@ -58,7 +61,9 @@ fn checked_uuid(uuid: Option<&str>) -> StoreResult<String> {
 
 impl Store {
     /// Records a checkpoint. Its uuid is generated when absent; its state
-    /// defaults to `STATE_COMPLETED`.
+    /// defaults to `STATE_COMPLETED`. A checkpoint created `STATE_ACTIVE`
+    /// takes file uploads until it is completed; one with an `externalUri`
+    /// keeps its files where they are.
     pub fn create_checkpoint(&self, req: CreateCheckpointRequest) -> StoreResult<Checkpoint> {
         check_training(&req)?;
         let uuid = checked_uuid(req.uuid.as_deref())?;
@@ -66,6 +71,7 @@ impl Store {
             .state
             .filter(|s| *s != CheckpointState::Unspecified)
             .unwrap_or(CheckpointState::Completed);
+        let storage = storage_for(&req, state)?;
         let resources = serde_json::to_string(&req.resources)?;
         let metadata = crate::metadata::to_text(&req.metadata.unwrap_or_default());
         let training = serde_json::to_string(&req.training.unwrap_or_default())?;
@@ -83,6 +89,9 @@ impl Store {
                     metadata: &metadata,
                     state: state.name(),
                     training: &training,
+                    storage: storage.name(),
+                    external_uri: req.external_uri.as_deref().unwrap_or(""),
+                    updated_at: now_micros(),
                 })
                 .execute(conn)
                 .map_err(on_unique_violation(format!(
@@ -116,6 +125,208 @@ impl Store {
                 .map(CheckpointRow::into_checkpoint)
                 .collect::<StoreResult<_>>()?;
             Ok((list, page.pagination(start, end, total)))
+        })
+    }
+}
+
+fn storage_for(req: &CreateCheckpointRequest, state: CheckpointState) -> StoreResult<CheckpointStorage> {
+    let invalid = |m: &str| Err(StoreError::InvalidArgument(m.to_string()));
+    match (req.external_uri.as_deref().filter(|u| !u.is_empty()), state) {
+        (Some(uri), CheckpointState::Completed) => {
+            validate::external_uri(uri)?;
+            Ok(CheckpointStorage::External)
+        }
+        (Some(_), _) => invalid("an external checkpoint (with externalUri) must be STATE_COMPLETED"),
+        (None, CheckpointState::Active) if !req.resources.is_empty() => invalid(
+            "a checkpoint created STATE_ACTIVE takes its resources from the files uploaded to it; leave resources out",
+        ),
+        (None, CheckpointState::Active) => Ok(CheckpointStorage::Managed),
+        (None, _) => Ok(CheckpointStorage::Record),
+    }
+}
+
+/// The artifact-store key prefix of a checkpoint's files.
+pub fn blob_prefix(uuid: &str) -> String {
+    format!("checkpoints/{uuid}/")
+}
+
+/// An uploaded file and where its bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// The file as the API shows it.
+    pub file: CheckpointFile,
+    /// The object key in the artifact store.
+    pub blob_key: String,
+}
+
+impl From<FileRow> for StoredFile {
+    fn from(row: FileRow) -> Self {
+        StoredFile {
+            file: CheckpointFile { path: row.path, size: row.size, sha256: row.sha256 },
+            blob_key: row.blob_key,
+        }
+    }
+}
+
+fn uploading(conn: &mut DbConnection, uuid: &str) -> StoreResult<CheckpointRow> {
+    let row = find_checkpoint(conn, uuid)?;
+    if row.storage != CheckpointStorage::Managed.name() || row.state != CheckpointState::Active.name() {
+        return Err(StoreError::FailedPrecondition(format!(
+            "checkpoint {uuid} is {} ({}); files can only be uploaded to a checkpoint created STATE_ACTIVE, before it is completed",
+            row.state, row.storage
+        )));
+    }
+    Ok(row)
+}
+
+fn files_of(conn: &mut DbConnection, checkpoint_id: i32) -> StoreResult<Vec<FileRow>> {
+    Ok(checkpoint_files::table
+        .filter(checkpoint_files::checkpoint_id.eq(checkpoint_id))
+        .order_by(checkpoint_files::path.asc())
+        .select(FileRow::as_select())
+        .load(conn)?)
+}
+
+fn sizes(files: &[FileRow]) -> StoreResult<String> {
+    let map: BTreeMap<&str, i64> = files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+    Ok(serde_json::to_string(&map)?)
+}
+
+impl Store {
+    /// A fresh object key for an upload to a checkpoint, after checking that
+    /// the checkpoint takes uploads and the path is valid.
+    pub fn begin_upload(&self, uuid: &str, path: &str) -> StoreResult<String> {
+        validate::file_path(path)?;
+        self.read(|conn| uploading(conn, uuid))?;
+        Ok(format!("{}{}", blob_prefix(uuid), uuid::Uuid::new_v4().simple()))
+    }
+
+    /// Records an uploaded file (replacing an earlier upload of the same
+    /// path). Returns the object key the file replaced, which the caller deletes.
+    pub fn record_upload(&self, uuid: &str, file: &CheckpointFile, blob_key: &str) -> StoreResult<Option<String>> {
+        validate::file_path(&file.path)?;
+        self.write(|conn| {
+            let row = uploading(conn, uuid)?;
+            let target = checkpoint_files::table
+                .filter(checkpoint_files::checkpoint_id.eq(row.id))
+                .filter(checkpoint_files::path.eq(&file.path));
+            let replaced: Option<String> = target.select(checkpoint_files::blob_key).first(conn).optional()?;
+            diesel::delete(target).execute(conn)?;
+            diesel::insert_into(checkpoint_files::table)
+                .values(FileRow {
+                    checkpoint_id: row.id,
+                    path: file.path.clone(),
+                    size: file.size,
+                    sha256: file.sha256.clone(),
+                    blob_key: blob_key.to_string(),
+                })
+                .execute(conn)?;
+            let resources = sizes(&files_of(conn, row.id)?)?;
+            diesel::update(checkpoints::table.find(row.id))
+                .set((checkpoints::resources.eq(resources), checkpoints::updated_at.eq(now_micros())))
+                .execute(conn)?;
+            Ok(replaced)
+        })
+    }
+
+    /// Completes an upload: the checkpoint becomes `STATE_COMPLETED` with
+    /// exactly the files uploaded, and never changes again. When `expected`
+    /// (path -> SHA-256) is given, the uploaded files must match it.
+    pub fn complete_checkpoint(&self, uuid: &str, expected: Option<&BTreeMap<String, String>>) -> StoreResult<Checkpoint> {
+        self.write(|conn| {
+            let row = uploading(conn, uuid)?;
+            let files = files_of(conn, row.id)?;
+            if let Some(expected) = expected {
+                let uploaded: BTreeMap<String, String> =
+                    files.iter().map(|f| (f.path.clone(), f.sha256.clone())).collect();
+                let missing: Vec<_> = expected.keys().filter(|p| !uploaded.contains_key(*p)).collect();
+                let unexpected: Vec<_> = uploaded.keys().filter(|p| !expected.contains_key(*p)).collect();
+                let differ: Vec<_> = expected
+                    .iter()
+                    .filter(|(p, sha)| uploaded.get(*p).is_some_and(|u| !u.eq_ignore_ascii_case(sha)))
+                    .map(|(p, _)| p)
+                    .collect();
+                if !missing.is_empty() || !unexpected.is_empty() || !differ.is_empty() {
+                    return Err(StoreError::FailedPrecondition(format!(
+                        "checkpoint {uuid} does not match the expected files: missing {missing:?}, unexpected {unexpected:?}, different SHA-256 {differ:?}"
+                    )));
+                }
+            }
+            diesel::update(checkpoints::table.find(row.id))
+                .set((
+                    checkpoints::state.eq(CheckpointState::Completed.name()),
+                    checkpoints::resources.eq(sizes(&files)?),
+                    checkpoints::updated_at.eq(now_micros()),
+                ))
+                .execute(conn)?;
+            find_checkpoint(conn, uuid)?.into_checkpoint()
+        })
+    }
+
+    /// A checkpoint with its uploaded files, by path.
+    pub fn checkpoint_files(&self, uuid: &str) -> StoreResult<(Checkpoint, Vec<StoredFile>)> {
+        self.read(|conn| {
+            let row = find_checkpoint(conn, uuid)?;
+            let files = files_of(conn, row.id)?.into_iter().map(StoredFile::from).collect();
+            Ok((row.into_checkpoint()?, files))
+        })
+    }
+
+    /// One uploaded file of a checkpoint.
+    pub fn checkpoint_file(&self, uuid: &str, path: &str) -> StoreResult<(Checkpoint, StoredFile)> {
+        let (checkpoint, files) = self.checkpoint_files(uuid)?;
+        let file = files
+            .into_iter()
+            .find(|f| f.file.path == path)
+            .ok_or_else(|| StoreError::NotFound(format!("checkpoint {uuid} has no file {path:?}")))?;
+        Ok((checkpoint, file))
+    }
+
+    /// Marks a checkpoint deleted, refusing if a model version references it.
+    /// The caller then removes its files and calls [`Store::forget_checkpoint`].
+    pub fn begin_delete_checkpoint(&self, uuid: &str) -> StoreResult<Checkpoint> {
+        self.write(|conn| {
+            let row = find_checkpoint(conn, uuid)?;
+            let references: i64 = model_versions::table
+                .filter(model_versions::checkpoint_id.eq(row.id))
+                .count()
+                .get_result(conn)?;
+            if references > 0 {
+                return Err(StoreError::FailedPrecondition(format!(
+                    "checkpoint {uuid} is registered as {references} model version(s); delete those versions first"
+                )));
+            }
+            diesel::update(checkpoints::table.find(row.id))
+                .set((checkpoints::state.eq(CheckpointState::Deleted.name()), checkpoints::updated_at.eq(now_micros())))
+                .execute(conn)?;
+            row.into_checkpoint()
+        })
+    }
+
+    /// Removes a deleted or abandoned checkpoint's rows, once its files are gone.
+    pub fn forget_checkpoint(&self, uuid: &str) -> StoreResult<()> {
+        self.write(|conn| {
+            let row = find_checkpoint(conn, uuid)?;
+            diesel::delete(checkpoint_files::table.filter(checkpoint_files::checkpoint_id.eq(row.id))).execute(conn)?;
+            diesel::delete(checkpoints::table.find(row.id)).execute(conn)?;
+            Ok(())
+        })
+    }
+
+    /// Checkpoints whose files should go: uploads left `STATE_ACTIVE` since
+    /// before `cutoff_micros`, and deletions that did not finish.
+    pub fn abandoned_checkpoints(&self, cutoff_micros: i64) -> StoreResult<Vec<String>> {
+        self.read(|conn| {
+            Ok(checkpoints::table
+                .filter(
+                    checkpoints::state
+                        .eq(CheckpointState::Active.name())
+                        .and(checkpoints::storage.eq(CheckpointStorage::Managed.name()))
+                        .and(checkpoints::updated_at.lt(cutoff_micros))
+                        .or(checkpoints::state.eq(CheckpointState::Deleted.name())),
+                )
+                .select(checkpoints::uuid)
+                .load(conn)?)
         })
     }
 }

@@ -19,6 +19,7 @@ mod versions;
 
 pub use connection::{Backend, DbConnection, PoolOptions};
 pub use error::{StoreError, StoreResult};
+pub use checkpoints::{blob_prefix, StoredFile};
 pub use models::ModelKey;
 pub use users::{client_side_hash, AuthUser};
 

@@ -1,7 +1,7 @@
 //! Row structs: what the database holds, kept apart from the wire types.
 
 use crate::error::StoreResult;
-use crate::schema::{checkpoints, model_versions, models, sessions, users};
+use crate::schema::{checkpoint_files, checkpoints, model_versions, models, sessions, users};
 use crate::time::from_micros;
 use diesel::prelude::*;
 use modelreg_types::{Checkpoint, CheckpointState, Metadata, Model, ModelVersion, User};
@@ -85,6 +85,10 @@ pub struct CheckpointRow {
     pub metadata: String,
     pub state: String,
     pub training: String,
+    pub storage: String,
+    pub external_uri: String,
+    #[allow(dead_code)] // selected so the row matches the table
+    pub updated_at: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -97,6 +101,19 @@ pub struct NewCheckpointRow<'a> {
     pub metadata: &'a str,
     pub state: &'a str,
     pub training: &'a str,
+    pub storage: &'a str,
+    pub external_uri: &'a str,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checkpoint_files)]
+pub struct FileRow {
+    pub checkpoint_id: i32,
+    pub path: String,
+    pub size: i64,
+    pub sha256: String,
+    pub blob_key: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -161,14 +178,34 @@ impl ModelRow {
     }
 }
 
+/// Where Determined's SDK looks for a managed checkpoint's files: a shared
+/// folder that does not exist, so `Checkpoint.download()` in AUTO mode falls
+/// back to fetching the archive through the server (MASTER mode).
+fn determined_storage_hint() -> serde_json::Value {
+    serde_json::json!({
+        "type": "shared_fs",
+        "host_path": "/nonexistent/modelreg-managed-checkpoints",
+        "storage_path": "modelreg",
+    })
+}
+
 impl CheckpointRow {
     pub fn into_checkpoint(self) -> StoreResult<Checkpoint> {
+        let mut training: modelreg_types::CheckpointTraining = serde_json::from_str(&self.training)?;
+        if self.storage == modelreg_types::CheckpointStorage::Managed.name() {
+            training
+                .experiment_config
+                .entry("checkpoint_storage")
+                .or_insert_with(determined_storage_hint);
+        }
         Ok(Checkpoint {
             resources: serde_json::from_str(&self.resources)?,
             metadata: parse_metadata(&self.metadata)?,
             state: CheckpointState::parse(&self.state).unwrap_or_default(),
-            training: serde_json::from_str(&self.training)?,
+            training,
             report_time: Some(from_micros(self.report_time)),
+            storage: modelreg_types::CheckpointStorage::parse(&self.storage).unwrap_or_default(),
+            external_uri: self.external_uri,
             uuid: self.uuid,
             task_id: self.task_id,
         })

@@ -58,6 +58,19 @@ diesel::table! {
         metadata -> Text,
         state -> Text,
         training -> Text,
+        storage -> Text,
+        external_uri -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    checkpoint_files (checkpoint_id, path) {
+        checkpoint_id -> Integer,
+        path -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        blob_key -> Text,
     }
 }
 
@@ -83,6 +96,7 @@ diesel::joinable!(models -> users (user_id));
 diesel::joinable!(model_labels -> models (model_id));
 diesel::joinable!(model_versions -> models (model_id));
 diesel::joinable!(model_versions -> checkpoints (checkpoint_id));
+diesel::joinable!(checkpoint_files -> checkpoints (checkpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -90,5 +104,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     models,
     model_labels,
     checkpoints,
+    checkpoint_files,
     model_versions,
 );

@@ -57,9 +57,65 @@ pub fn workspace(name: Option<&str>, id: Option<i32>) -> StoreResult<i32> {
     Ok(DEFAULT_WORKSPACE_ID)
 }
 
+/// The longest file path accepted inside a checkpoint.
+pub const MAX_PATH_LEN: usize = 1024;
+
+/// Checks a file path inside a checkpoint: relative, `/`-separated, and
+/// unable to leave the checkpoint.
+pub fn file_path(path: &str) -> StoreResult<()> {
+    let refuse = |why: &str| {
+        Err(StoreError::InvalidArgument(format!("invalid file path {path:?}: {why}")))
+    };
+    if path.is_empty() {
+        return refuse("it is empty");
+    }
+    if path.len() > MAX_PATH_LEN {
+        return refuse(&format!("it is longer than {MAX_PATH_LEN} bytes"));
+    }
+    if path.contains('\0') {
+        return refuse("it contains a NUL byte");
+    }
+    if path.contains('\\') {
+        return refuse("it contains a backslash; use / between folders");
+    }
+    if path.starts_with('/') {
+        return refuse("it is absolute; give a path relative to the checkpoint");
+    }
+    for segment in path.split('/') {
+        match segment {
+            "" => return refuse("it has an empty segment (// or a trailing /)"),
+            "." | ".." => return refuse("it has a . or .. segment"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks the URI of an external checkpoint.
+pub fn external_uri(uri: &str) -> StoreResult<()> {
+    const SCHEMES: &[&str] = &["s3://", "gs://", "az://", "file://", "http://", "https://", "hdfs://"];
+    if !SCHEMES.iter().any(|s| uri.starts_with(s) && uri.len() > s.len()) {
+        return Err(StoreError::InvalidArgument(format!(
+            "externalUri {uri:?} must be a URI with one of the schemes {}",
+            SCHEMES.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_paths_stay_inside_the_checkpoint() {
+        for good in ["model.pt", "weights/layer-1.bin", "a b/c.d"] {
+            assert!(file_path(good).is_ok(), "{good}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/", "a\\b", "a\0b", "./a"] {
+            assert!(file_path(bad).is_err(), "{bad:?}");
+        }
+    }
 
     fn message(name: &str) -> String {
         model_name(name).unwrap_err().to_string()

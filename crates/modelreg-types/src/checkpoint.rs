@@ -36,6 +36,78 @@ pub struct Checkpoint {
     /// What training produced it.
     #[serde(default, deserialize_with = "null_as_default")]
     pub training: CheckpointTraining,
+    /// How its files are kept (modelreg extension).
+    #[serde(default)]
+    pub storage: CheckpointStorage,
+    /// Where an external checkpoint's files are, e.g. `s3://bucket/run-7/` (modelreg extension).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub external_uri: String,
+}
+
+/// How a checkpoint's files are kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckpointStorage {
+    /// Only the record: no files are kept or served by the registry.
+    #[default]
+    Record,
+    /// Uploaded to, kept and served by the registry's artifact store.
+    Managed,
+    /// Left where they are, at `externalUri`.
+    External,
+}
+
+impl CheckpointStorage {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckpointStorage::Record => "record",
+            CheckpointStorage::Managed => "managed",
+            CheckpointStorage::External => "external",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Record, Self::Managed, Self::External].into_iter().find(|s| s.name() == text)
+    }
+}
+
+/// One uploaded file of a managed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckpointFile {
+    /// The path inside the checkpoint, with `/` separators.
+    pub path: String,
+    /// Its size in bytes (64-bit, written as a string).
+    #[serde(with = "crate::serde_util::int64_as_string")]
+    #[schema(value_type = String)]
+    pub size: i64,
+    /// The hex SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// `{"file": ...}`: the answer of a file upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CheckpointFileResponse {
+    /// The file as stored.
+    pub file: CheckpointFile,
+}
+
+/// `{"files": [...]}`: a checkpoint's manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CheckpointFilesResponse {
+    /// Every file, by path.
+    pub files: Vec<CheckpointFile>,
+}
+
+/// The body of `POST /api/v1/checkpoints/{uuid}/complete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CompleteCheckpointRequest {
+    /// If given, the exact set of files expected (path -> hex SHA-256); the
+    /// checkpoint completes only if the uploaded files match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<BTreeMap<String, String>>,
 }
 
 /// The training metadata of a checkpoint.
@@ -113,6 +185,10 @@ pub struct CreateCheckpointRequest {
     /// What training produced it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<CheckpointTraining>,
+    /// Registers an external checkpoint: its files stay at this URI
+    /// (`s3://...`, `file://...`) and are listed in `resources` as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_uri: Option<String>,
 }
 
 /// `{"checkpoint": ...}`

@@ -47,3 +47,19 @@ where
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
+
+/// A 64-bit integer written as a string and read from a string or number.
+pub mod int64_as_string {
+    use super::{int64_from_repr, Int64Repr};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the integer as a string.
+    pub fn serialize<S: Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
+    /// Reads a string or a number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        int64_from_repr(Int64Repr::deserialize(deserializer)?)
+    }
+}

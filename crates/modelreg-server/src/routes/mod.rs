@@ -1,6 +1,8 @@
 //! The HTTP routes, one module per resource.
 
+pub mod archive;
 pub mod checkpoints;
+pub mod files;
 pub mod models;
 pub mod session;
 pub mod system;
