@@ -48,3 +48,8 @@ pub use modelreg_types::{
     Model, ModelQuery, ModelSortBy, ModelVersion, OrderBy, PageRequest, PatchModelRequest,
     PatchVersionRequest, RegisterVersionRequest, User, VersionQuery, VersionSortBy,
 };
+
+/// The README's examples, compiled as doctests so they cannot drift from the API.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
