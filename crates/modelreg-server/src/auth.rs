@@ -15,7 +15,8 @@ use std::future::{ready, Ready};
 const OPEN_ROUTES: &[&str] = &["/api/v1/auth/login", "/api/v1/openapi.json"];
 
 fn needs_token(path: &str) -> bool {
-    (path.starts_with("/api/v1/") || path.starts_with("/checkpoints/")) && !OPEN_ROUTES.contains(&path)
+    (path.starts_with("/api/v1/") || path.starts_with("/checkpoints/"))
+        && !OPEN_ROUTES.contains(&path)
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

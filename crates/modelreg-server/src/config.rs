@@ -81,7 +81,11 @@ impl ServerConfig {
 
     /// Opens the artifact store in effect.
     pub fn artifacts(&self) -> Result<crate::artifacts::Artifacts, String> {
-        crate::artifacts::Artifacts::open(&self.artifact_store, &self.data_dir, self.s3_endpoint.as_deref())
+        crate::artifacts::Artifacts::open(
+            &self.artifact_store,
+            &self.data_dir,
+            self.s3_endpoint.as_deref(),
+        )
     }
 
     /// The pool settings in effect.

@@ -75,7 +75,9 @@ impl ServerError {
             ServerError::Store(StoreError::Unavailable(_)) => {
                 "the database is unavailable; try again shortly".into()
             }
-            ServerError::ArtifactStore(_) => "the artifact store is unavailable; try again shortly".into(),
+            ServerError::ArtifactStore(_) => {
+                "the artifact store is unavailable; try again shortly".into()
+            }
             other => other.to_string(),
         }
     }

@@ -102,7 +102,12 @@ async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ServerErr
 
 /// Serves the registry on a bound listener until the server is stopped.
 /// Must be called inside an actix system (it starts the cleanup task there).
-pub fn run(store: Store, artifacts: Artifacts, config: &ServerConfig, listener: TcpListener) -> std::io::Result<Server> {
+pub fn run(
+    store: Store,
+    artifacts: Artifacts,
+    config: &ServerConfig,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
     let identity = ServerIdentity {
         master_id: uuid::Uuid::new_v4().to_string(),
         cluster_id: uuid::Uuid::new_v4().to_string(),
@@ -110,7 +115,11 @@ pub fn run(store: Store, artifacts: Artifacts, config: &ServerConfig, listener: 
     let limit = config.max_body_bytes;
     let artifacts = web::Data::new(artifacts);
     let max_age = std::time::Duration::from_secs(config.abandoned_upload_secs.max(1));
-    actix_web::rt::spawn(routes::files::clean_up_abandoned(store.clone(), artifacts.clone(), max_age));
+    actix_web::rt::spawn(routes::files::clean_up_abandoned(
+        store.clone(),
+        artifacts.clone(),
+        max_age,
+    ));
     let upload_limit = routes::files::UploadLimit(config.max_upload_bytes);
     let store = web::Data::new(store);
     let spec = openapi_document();

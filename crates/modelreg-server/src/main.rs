@@ -25,7 +25,9 @@ fn main() -> ExitCode {
 
 fn serve(config: &ServerConfig) -> Result<(), String> {
     let store = open_store(config).map_err(|e| format!("cannot open the database: {e}"))?;
-    let artifacts = config.artifacts().map_err(|e| format!("cannot open the artifact store: {e}"))?;
+    let artifacts = config
+        .artifacts()
+        .map_err(|e| format!("cannot open the artifact store: {e}"))?;
     tracing::info!(artifacts = %artifacts.describe(), "checkpoint files");
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;

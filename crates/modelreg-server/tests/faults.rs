@@ -452,3 +452,93 @@ async fn a_postgres_outage_gives_503_and_the_server_recovers_without_a_restart()
     let (status, _) = http.get(format!("{url}/api/v1/models/during")).await;
     assert_eq!(status, 404, "the refused write left nothing behind");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_killed_mid_upload_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir
+        .path()
+        .join("modelreg.db")
+        .to_string_lossy()
+        .into_owned();
+    let mut server = Replica::spawn(&db, dir.path());
+    server.wait_healthy().await;
+    let http = Http::login(&server.url).await;
+    let (_, created) = http
+        .post(
+            format!("{}/api/v1/checkpoints", server.url),
+            json!({"state": "STATE_ACTIVE"}),
+        )
+        .await;
+    let uuid = created["checkpoint"]["uuid"].as_str().unwrap().to_string();
+    let put = |path: &str, body: reqwest::Body| {
+        http.client
+            .put(format!(
+                "{}/api/v1/checkpoints/{uuid}/files/{path}",
+                server.url
+            ))
+            .bearer_auth(&http.token)
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        put("whole.bin", reqwest::Body::from(vec![7u8; 4096]))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // A slow upload: 64 KiB every 20 ms, far from done when the server dies.
+    let slow = futures::stream::unfold(0, |n| async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        (n < 10_000).then(|| {
+            (
+                Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 64 * 1024])),
+                n + 1,
+            )
+        })
+    });
+    let upload = tokio::spawn(put("partial.bin", reqwest::Body::wrap_stream(slow)));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.kill();
+    assert!(
+        upload.await.unwrap().is_err(),
+        "the upload failed with the server"
+    );
+    let leftovers = std::fs::read_dir(dir.path().join("artifacts/.tmp"))
+        .unwrap()
+        .count();
+    assert!(
+        leftovers > 0,
+        "the killed upload left a temp file behind, which a restart must clear"
+    );
+
+    let mut restarted = Replica::spawn(&db, dir.path());
+    restarted.wait_healthy().await;
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("artifacts/.tmp"))
+            .unwrap()
+            .count(),
+        0,
+        "temp files are cleared"
+    );
+    let http = Http::login(&restarted.url).await;
+    let (_, manifest) = http
+        .get(format!("{}/api/v1/checkpoints/{uuid}/files", restarted.url))
+        .await;
+    let paths: Vec<_> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].clone())
+        .collect();
+    assert_eq!(paths, [json!("whole.bin")]);
+    let (_, checkpoint) = http
+        .get(format!("{}/api/v1/checkpoints/{uuid}", restarted.url))
+        .await;
+    assert_eq!(
+        checkpoint["checkpoint"]["state"], "STATE_ACTIVE",
+        "never COMPLETED behind the client's back"
+    );
+}

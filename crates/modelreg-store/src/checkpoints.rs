@@ -4,13 +4,13 @@ use crate::error::{on_not_found, on_unique_violation, StoreError, StoreResult};
 use crate::models::page_window;
 use crate::rows::{CheckpointRow, FileRow, NewCheckpointRow};
 use crate::schema::{checkpoint_files, checkpoints, model_versions};
-use crate::validate;
 use crate::time::now_micros;
+use crate::validate;
 use crate::{DbConnection, Store};
 use diesel::prelude::*;
 use modelreg_types::{
-    Checkpoint, CheckpointFile, CheckpointState, CheckpointStorage, CreateCheckpointRequest, PageRequest,
-    Pagination,
+    Checkpoint, CheckpointFile, CheckpointState, CheckpointStorage, CreateCheckpointRequest,
+    PageRequest, Pagination,
 };
 use std::collections::BTreeMap;
 
@@ -129,7 +129,10 @@ impl Store {
     }
 }
 
-fn storage_for(req: &CreateCheckpointRequest, state: CheckpointState) -> StoreResult<CheckpointStorage> {
+fn storage_for(
+    req: &CreateCheckpointRequest,
+    state: CheckpointState,
+) -> StoreResult<CheckpointStorage> {
     let invalid = |m: &str| Err(StoreError::InvalidArgument(m.to_string()));
     match (req.external_uri.as_deref().filter(|u| !u.is_empty()), state) {
         (Some(uri), CheckpointState::Completed) => {
@@ -162,7 +165,11 @@ pub struct StoredFile {
 impl From<FileRow> for StoredFile {
     fn from(row: FileRow) -> Self {
         StoredFile {
-            file: CheckpointFile { path: row.path, size: row.size, sha256: row.sha256 },
+            file: CheckpointFile {
+                path: row.path,
+                size: row.size,
+                sha256: row.sha256,
+            },
             blob_key: row.blob_key,
         }
     }
@@ -170,7 +177,9 @@ impl From<FileRow> for StoredFile {
 
 fn uploading(conn: &mut DbConnection, uuid: &str) -> StoreResult<CheckpointRow> {
     let row = find_checkpoint(conn, uuid)?;
-    if row.storage != CheckpointStorage::Managed.name() || row.state != CheckpointState::Active.name() {
+    if row.storage != CheckpointStorage::Managed.name()
+        || row.state != CheckpointState::Active.name()
+    {
         return Err(StoreError::FailedPrecondition(format!(
             "checkpoint {uuid} is {} ({}); files can only be uploaded to a checkpoint created STATE_ACTIVE, before it is completed",
             row.state, row.storage
@@ -198,19 +207,31 @@ impl Store {
     pub fn begin_upload(&self, uuid: &str, path: &str) -> StoreResult<String> {
         validate::file_path(path)?;
         self.read(|conn| uploading(conn, uuid))?;
-        Ok(format!("{}{}", blob_prefix(uuid), uuid::Uuid::new_v4().simple()))
+        Ok(format!(
+            "{}{}",
+            blob_prefix(uuid),
+            uuid::Uuid::new_v4().simple()
+        ))
     }
 
     /// Records an uploaded file (replacing an earlier upload of the same
     /// path). Returns the object key the file replaced, which the caller deletes.
-    pub fn record_upload(&self, uuid: &str, file: &CheckpointFile, blob_key: &str) -> StoreResult<Option<String>> {
+    pub fn record_upload(
+        &self,
+        uuid: &str,
+        file: &CheckpointFile,
+        blob_key: &str,
+    ) -> StoreResult<Option<String>> {
         validate::file_path(&file.path)?;
         self.write(|conn| {
             let row = uploading(conn, uuid)?;
             let target = checkpoint_files::table
                 .filter(checkpoint_files::checkpoint_id.eq(row.id))
                 .filter(checkpoint_files::path.eq(&file.path));
-            let replaced: Option<String> = target.select(checkpoint_files::blob_key).first(conn).optional()?;
+            let replaced: Option<String> = target
+                .select(checkpoint_files::blob_key)
+                .first(conn)
+                .optional()?;
             diesel::delete(target).execute(conn)?;
             diesel::insert_into(checkpoint_files::table)
                 .values(FileRow {
@@ -223,7 +244,10 @@ impl Store {
                 .execute(conn)?;
             let resources = sizes(&files_of(conn, row.id)?)?;
             diesel::update(checkpoints::table.find(row.id))
-                .set((checkpoints::resources.eq(resources), checkpoints::updated_at.eq(now_micros())))
+                .set((
+                    checkpoints::resources.eq(resources),
+                    checkpoints::updated_at.eq(now_micros()),
+                ))
                 .execute(conn)?;
             Ok(replaced)
         })
@@ -232,7 +256,11 @@ impl Store {
     /// Completes an upload: the checkpoint becomes `STATE_COMPLETED` with
     /// exactly the files uploaded, and never changes again. When `expected`
     /// (path -> SHA-256) is given, the uploaded files must match it.
-    pub fn complete_checkpoint(&self, uuid: &str, expected: Option<&BTreeMap<String, String>>) -> StoreResult<Checkpoint> {
+    pub fn complete_checkpoint(
+        &self,
+        uuid: &str,
+        expected: Option<&BTreeMap<String, String>>,
+    ) -> StoreResult<Checkpoint> {
         self.write(|conn| {
             let row = uploading(conn, uuid)?;
             let files = files_of(conn, row.id)?;
@@ -267,7 +295,10 @@ impl Store {
     pub fn checkpoint_files(&self, uuid: &str) -> StoreResult<(Checkpoint, Vec<StoredFile>)> {
         self.read(|conn| {
             let row = find_checkpoint(conn, uuid)?;
-            let files = files_of(conn, row.id)?.into_iter().map(StoredFile::from).collect();
+            let files = files_of(conn, row.id)?
+                .into_iter()
+                .map(StoredFile::from)
+                .collect();
             Ok((row.into_checkpoint()?, files))
         })
     }
@@ -278,7 +309,9 @@ impl Store {
         let file = files
             .into_iter()
             .find(|f| f.file.path == path)
-            .ok_or_else(|| StoreError::NotFound(format!("checkpoint {uuid} has no file {path:?}")))?;
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("checkpoint {uuid} has no file {path:?}"))
+            })?;
         Ok((checkpoint, file))
     }
 
@@ -307,7 +340,10 @@ impl Store {
     pub fn forget_checkpoint(&self, uuid: &str) -> StoreResult<()> {
         self.write(|conn| {
             let row = find_checkpoint(conn, uuid)?;
-            diesel::delete(checkpoint_files::table.filter(checkpoint_files::checkpoint_id.eq(row.id))).execute(conn)?;
+            diesel::delete(
+                checkpoint_files::table.filter(checkpoint_files::checkpoint_id.eq(row.id)),
+            )
+            .execute(conn)?;
             diesel::delete(checkpoints::table.find(row.id)).execute(conn)?;
             Ok(())
         })

@@ -17,9 +17,9 @@ mod users;
 mod validate;
 mod versions;
 
+pub use checkpoints::{blob_prefix, StoredFile};
 pub use connection::{Backend, DbConnection, PoolOptions};
 pub use error::{StoreError, StoreResult};
-pub use checkpoints::{blob_prefix, StoredFile};
 pub use models::ModelKey;
 pub use users::{client_side_hash, AuthUser};
 

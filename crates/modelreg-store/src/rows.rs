@@ -191,7 +191,8 @@ fn determined_storage_hint() -> serde_json::Value {
 
 impl CheckpointRow {
     pub fn into_checkpoint(self) -> StoreResult<Checkpoint> {
-        let mut training: modelreg_types::CheckpointTraining = serde_json::from_str(&self.training)?;
+        let mut training: modelreg_types::CheckpointTraining =
+            serde_json::from_str(&self.training)?;
         if self.storage == modelreg_types::CheckpointStorage::Managed.name() {
             training
                 .experiment_config

@@ -64,7 +64,9 @@ pub const MAX_PATH_LEN: usize = 1024;
 /// unable to leave the checkpoint.
 pub fn file_path(path: &str) -> StoreResult<()> {
     let refuse = |why: &str| {
-        Err(StoreError::InvalidArgument(format!("invalid file path {path:?}: {why}")))
+        Err(StoreError::InvalidArgument(format!(
+            "invalid file path {path:?}: {why}"
+        )))
     };
     if path.is_empty() {
         return refuse("it is empty");
@@ -93,8 +95,13 @@ pub fn file_path(path: &str) -> StoreResult<()> {
 
 /// Checks the URI of an external checkpoint.
 pub fn external_uri(uri: &str) -> StoreResult<()> {
-    const SCHEMES: &[&str] = &["s3://", "gs://", "az://", "file://", "http://", "https://", "hdfs://"];
-    if !SCHEMES.iter().any(|s| uri.starts_with(s) && uri.len() > s.len()) {
+    const SCHEMES: &[&str] = &[
+        "s3://", "gs://", "az://", "file://", "http://", "https://", "hdfs://",
+    ];
+    if !SCHEMES
+        .iter()
+        .any(|s| uri.starts_with(s) && uri.len() > s.len())
+    {
         return Err(StoreError::InvalidArgument(format!(
             "externalUri {uri:?} must be a URI with one of the schemes {}",
             SCHEMES.join(", ")
@@ -112,7 +119,17 @@ mod tests {
         for good in ["model.pt", "weights/layer-1.bin", "a b/c.d"] {
             assert!(file_path(good).is_ok(), "{good}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/", "a\\b", "a\0b", "./a"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "a/",
+            "a\\b",
+            "a\0b",
+            "./a",
+        ] {
             assert!(file_path(bad).is_err(), "{bad:?}");
         }
     }

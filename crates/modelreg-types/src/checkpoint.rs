@@ -69,7 +69,9 @@ impl CheckpointStorage {
 
     /// Parses a stored name.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Record, Self::Managed, Self::External].into_iter().find(|s| s.name() == text)
+        [Self::Record, Self::Managed, Self::External]
+            .into_iter()
+            .find(|s| s.name() == text)
     }
 }
 

@@ -18,7 +18,8 @@ impl LocalArtifacts {
     pub fn open(root: PathBuf) -> Result<LocalArtifacts, String> {
         let tmp = root.join(".tmp");
         let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
         Ok(LocalArtifacts { root })
     }
 
@@ -36,7 +37,10 @@ impl LocalArtifacts {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let tmp = self.root.join(".tmp").join(uuid::Uuid::new_v4().simple().to_string());
+        let tmp = self
+            .root
+            .join(".tmp")
+            .join(uuid::Uuid::new_v4().simple().to_string());
         let result = async {
             let mut file = tokio::fs::File::create(&tmp).await?;
             let mut tally = Tally::default();

@@ -44,7 +44,11 @@ impl Artifacts {
     /// Opens the store a `--artifact-store` value names: empty for
     /// `<data-dir>/artifacts`, `file:///path` or a path for a folder,
     /// `s3://bucket/prefix` for object storage.
-    pub fn open(spec: &str, data_dir: &Path, s3_endpoint: Option<&str>) -> Result<Artifacts, String> {
+    pub fn open(
+        spec: &str,
+        data_dir: &Path,
+        s3_endpoint: Option<&str>,
+    ) -> Result<Artifacts, String> {
         if let Some(rest) = spec.strip_prefix("s3://") {
             return S3Artifacts::open(rest, s3_endpoint).map(Artifacts::S3);
         }
@@ -94,7 +98,10 @@ impl Artifacts {
             size += chunk.len() as u64;
             hasher.update(&chunk);
         }
-        Ok(Written { size, sha256: hex::encode(hasher.finalize()) })
+        Ok(Written {
+            size,
+            sha256: hex::encode(hasher.finalize()),
+        })
     }
 
     /// Deletes one object; a missing object is not an error.
@@ -136,10 +143,16 @@ impl Tally {
     }
 
     pub(crate) fn finish(self) -> Written {
-        Written { size: self.size, sha256: hex::encode(self.hasher.finalize()) }
+        Written {
+            size: self.size,
+            sha256: hex::encode(self.hasher.finalize()),
+        }
     }
 }
 
 pub(crate) fn upload_error(e: impl std::fmt::Display) -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, format!("the upload was cut off: {e}"))
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!("the upload was cut off: {e}"),
+    )
 }

@@ -19,7 +19,9 @@ pub struct S3Artifacts {
 
 fn to_io(e: object_store::Error) -> io::Error {
     match e {
-        object_store::Error::NotFound { .. } => io::Error::new(io::ErrorKind::NotFound, e.to_string()),
+        object_store::Error::NotFound { .. } => {
+            io::Error::new(io::ErrorKind::NotFound, e.to_string())
+        }
         other => io::Error::other(other.to_string()),
     }
 }
@@ -29,12 +31,16 @@ impl S3Artifacts {
     /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, ...) and an
     /// optional endpoint for non-AWS stores.
     pub fn open(bucket_and_prefix: &str, endpoint: Option<&str>) -> Result<S3Artifacts, String> {
-        let (bucket, prefix) = bucket_and_prefix.split_once('/').unwrap_or((bucket_and_prefix, ""));
+        let (bucket, prefix) = bucket_and_prefix
+            .split_once('/')
+            .unwrap_or((bucket_and_prefix, ""));
         if bucket.is_empty() {
             return Err("--artifact-store s3://BUCKET[/PREFIX] needs a bucket".into());
         }
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-        if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+        if std::env::var_os("AWS_REGION").is_none()
+            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
             builder = builder.with_region("us-east-1");
         }
         if let Some(endpoint) = endpoint.filter(|e| !e.is_empty()) {
@@ -43,7 +49,9 @@ impl S3Artifacts {
                 .with_allow_http(endpoint.starts_with("http://"))
                 .with_virtual_hosted_style_request(false);
         }
-        let store = builder.build().map_err(|e| format!("cannot configure S3 bucket {bucket}: {e}"))?;
+        let store = builder
+            .build()
+            .map_err(|e| format!("cannot configure S3 bucket {bucket}: {e}"))?;
         Ok(S3Artifacts {
             store: Arc::new(store),
             bucket: bucket.to_string(),
@@ -68,7 +76,11 @@ impl S3Artifacts {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let upload = self.store.put_multipart(&self.path(key)).await.map_err(to_io)?;
+        let upload = self
+            .store
+            .put_multipart(&self.path(key))
+            .await
+            .map_err(to_io)?;
         let mut writer = WriteMultipart::new(upload);
         let mut tally = Tally::default();
         while let Some(chunk) = body.next().await {
@@ -92,8 +104,15 @@ impl S3Artifacts {
     }
 
     pub(super) async fn get(&self, key: &str, range: Option<Range<u64>>) -> io::Result<ByteStream> {
-        let options = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
-        let result = self.store.get_opts(&self.path(key), options).await.map_err(to_io)?;
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..Default::default()
+        };
+        let result = self
+            .store
+            .get_opts(&self.path(key), options)
+            .await
+            .map_err(to_io)?;
         Ok(result.into_stream().map_err(to_io).boxed())
     }
 
@@ -122,6 +141,10 @@ impl S3Artifacts {
     }
 
     pub(super) async fn check(&self) -> io::Result<()> {
-        self.store.list_with_delimiter(Some(&self.path("checkpoints"))).await.map(drop).map_err(to_io)
+        self.store
+            .list_with_delimiter(Some(&self.path("checkpoints")))
+            .await
+            .map(drop)
+            .map_err(to_io)
     }
 }

@@ -27,7 +27,11 @@ use tokio::sync::mpsc;
     )
 )]
 #[get("/checkpoints/{checkpointUuid}/archive")]
-pub async fn download_archive(store: StoreData, artifacts: Data<Artifacts>, uuid: Path<String>) -> ServerResult<HttpResponse> {
+pub async fn download_archive(
+    store: StoreData,
+    artifacts: Data<Artifacts>,
+    uuid: Path<String>,
+) -> ServerResult<HttpResponse> {
     archive_response(store, artifacts, uuid.into_inner()).await
 }
 
@@ -43,11 +47,19 @@ pub async fn download_archive(store: StoreData, artifacts: Data<Artifacts>, uuid
     )
 )]
 #[get("/checkpoints/{checkpointUuid}")]
-pub async fn determined_download(store: StoreData, artifacts: Data<Artifacts>, uuid: Path<String>) -> ServerResult<HttpResponse> {
+pub async fn determined_download(
+    store: StoreData,
+    artifacts: Data<Artifacts>,
+    uuid: Path<String>,
+) -> ServerResult<HttpResponse> {
     archive_response(store, artifacts, uuid.into_inner()).await
 }
 
-async fn archive_response(store: StoreData, artifacts: Data<Artifacts>, uuid: String) -> ServerResult<HttpResponse> {
+async fn archive_response(
+    store: StoreData,
+    artifacts: Data<Artifacts>,
+    uuid: String,
+) -> ServerResult<HttpResponse> {
     let (checkpoint, files) = {
         let (store, uuid) = (owned(&store), uuid.clone());
         blocking(move || store.checkpoint_files(&uuid)).await?
@@ -66,7 +78,10 @@ async fn archive_response(store: StoreData, artifacts: Data<Artifacts>, uuid: St
         }
     }
     if checkpoint.state != CheckpointState::Completed {
-        return refuse(format!("checkpoint {uuid} is {}; only a completed checkpoint can be downloaded whole", checkpoint.state));
+        return refuse(format!(
+            "checkpoint {uuid} is {}; only a completed checkpoint can be downloaded whole",
+            checkpoint.state
+        ));
     }
     // Check every file before the first byte goes out, so a corrupt file is a clear error.
     for file in &files {
@@ -88,17 +103,30 @@ async fn archive_response(store: StoreData, artifacts: Data<Artifacts>, uuid: St
     let body = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
     Ok(HttpResponse::Ok()
         .content_type("application/gzip")
-        .insert_header(("Content-Disposition", attachment(&format!("{}.tar.gz", checkpoint.uuid))))
+        .insert_header((
+            "Content-Disposition",
+            attachment(&format!("{}.tar.gz", checkpoint.uuid)),
+        ))
         .streaming(body))
 }
 
-fn write_archive(files: &[StoredFile], artifacts: &Artifacts, handle: &tokio::runtime::Handle, out: ChannelWriter) -> io::Result<()> {
+fn write_archive(
+    files: &[StoredFile],
+    artifacts: &Artifacts,
+    handle: &tokio::runtime::Handle,
+    out: ChannelWriter,
+) -> io::Result<()> {
     let gzip = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
     let mut tar = tar::Builder::new(gzip);
     let mtime = chrono::Utc::now().timestamp().max(0) as u64;
     for file in files {
         let stream = handle.block_on(artifacts.get(&file.blob_key, None))?;
-        let mut reader = BlockingReader { stream, handle: handle.clone(), pending: Bytes::new(), hasher: Sha256::new() };
+        let mut reader = BlockingReader {
+            stream,
+            handle: handle.clone(),
+            pending: Bytes::new(),
+            hasher: Sha256::new(),
+        };
         let mut header = tar::Header::new_gnu();
         header.set_size(file.file.size as u64);
         header.set_mode(0o644);
@@ -106,7 +134,10 @@ fn write_archive(files: &[StoredFile], artifacts: &Artifacts, handle: &tokio::ru
         tar.append_data(&mut header, &file.file.path, &mut reader)?;
         // Checked again as it streams: bytes that changed since the check end the archive with an error.
         if hex::encode(reader.hasher.finalize()) != file.file.sha256 {
-            return Err(io::Error::other(format!("file {:?} changed while it was archived", file.file.path)));
+            return Err(io::Error::other(format!(
+                "file {:?} changed while it was archived",
+                file.file.path
+            )));
         }
     }
     tar.into_inner()?.finish()?.flush()
@@ -146,14 +177,20 @@ const CHUNK: usize = 256 * 1024;
 
 impl ChannelWriter {
     fn new(tx: mpsc::Sender<io::Result<Bytes>>) -> Self {
-        ChannelWriter { tx, buffer: Vec::with_capacity(CHUNK) }
+        ChannelWriter {
+            tx,
+            buffer: Vec::with_capacity(CHUNK),
+        }
     }
 
     fn send(&mut self) -> io::Result<()> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
         self.tx
             .blocking_send(Ok(chunk))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))

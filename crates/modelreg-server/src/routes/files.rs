@@ -56,16 +56,25 @@ pub async fn upload_file(
         let chunk = chunk.map_err(|e| e.to_string())?;
         received += chunk.len() as u64;
         if limit > 0 && received > limit {
-            return Err(format!("the file is larger than the upload limit of {limit} bytes"));
+            return Err(format!(
+                "the file is larger than the upload limit of {limit} bytes"
+            ));
         }
         Ok(chunk)
     });
-    let written = artifacts.put(&key, Box::pin(body)).await.map_err(ServerError::artifacts)?;
+    let written = artifacts
+        .put(&key, Box::pin(body))
+        .await
+        .map_err(ServerError::artifacts)?;
     if limit > 0 && written.size > limit {
         let _ = artifacts.delete(&key).await;
         return Err(too_large(limit));
     }
-    let file = CheckpointFile { path: file_path, size: written.size as i64, sha256: written.sha256 };
+    let file = CheckpointFile {
+        path: file_path,
+        size: written.size as i64,
+        sha256: written.sha256,
+    };
     let recorded = {
         let (store, uuid, file, key) = (owned(&store), uuid.clone(), file.clone(), key.clone());
         blocking(move || store.record_upload(&uuid, &file, &key)).await
@@ -85,7 +94,9 @@ pub async fn upload_file(
 }
 
 fn too_large(limit: u64) -> ServerError {
-    ServerError::TooLarge(format!("the file is larger than the upload limit of {limit} bytes"))
+    ServerError::TooLarge(format!(
+        "the file is larger than the upload limit of {limit} bytes"
+    ))
 }
 
 /// Complete an upload: the checkpoint becomes `STATE_COMPLETED` with the files
@@ -103,7 +114,8 @@ pub async fn complete_checkpoint(
     body: JsonBody<CompleteCheckpointRequest>,
 ) -> ServerResult<Json<CheckpointResponse>> {
     let store = owned(&store);
-    let checkpoint = blocking(move || store.complete_checkpoint(&uuid, body.0.files.as_ref())).await?;
+    let checkpoint =
+        blocking(move || store.complete_checkpoint(&uuid, body.0.files.as_ref())).await?;
     Ok(Json(CheckpointResponse { checkpoint }))
 }
 
@@ -114,10 +126,15 @@ pub async fn complete_checkpoint(
     responses((status = 200, body = CheckpointFilesResponse), (status = 404, body = ApiError))
 )]
 #[get("/checkpoints/{checkpointUuid}/files")]
-pub async fn list_files(store: StoreData, uuid: Path<String>) -> ServerResult<Json<CheckpointFilesResponse>> {
+pub async fn list_files(
+    store: StoreData,
+    uuid: Path<String>,
+) -> ServerResult<Json<CheckpointFilesResponse>> {
     let store = owned(&store);
     let (_, files) = blocking(move || store.checkpoint_files(&uuid)).await?;
-    Ok(Json(CheckpointFilesResponse { files: files.into_iter().map(|f| f.file).collect() }))
+    Ok(Json(CheckpointFilesResponse {
+        files: files.into_iter().map(|f| f.file).collect(),
+    }))
 }
 
 /// Download one file. Supports `Range: bytes=a-b` and `If-None-Match`; the
@@ -151,20 +168,37 @@ pub async fn download_file(
         blocking(move || store.checkpoint_file(&uuid, &file_path)).await?
     };
     let etag = format!("\"{}\"", stored.file.sha256);
-    if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
     }
     verify(&artifacts, &uuid, &stored).await?;
     let size = stored.file.size as u64;
-    let range = match req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) {
+    let range = match req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(spec) => Some(parse_range(spec, size)?),
         None => None,
     };
-    let body = artifacts.get(&stored.blob_key, range.clone()).await.map_err(ServerError::artifacts)?;
+    let body = artifacts
+        .get(&stored.blob_key, range.clone())
+        .await
+        .map_err(ServerError::artifacts)?;
     let mut response = match &range {
         Some(r) => {
             let mut resp = HttpResponse::PartialContent();
-            resp.insert_header((header::CONTENT_RANGE, format!("bytes {}-{}/{size}", r.start, r.end - 1)));
+            resp.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{size}", r.start, r.end - 1),
+            ));
             resp
         }
         None => HttpResponse::Ok(),
@@ -179,11 +213,22 @@ pub async fn download_file(
 }
 
 /// Checks a stored file against its recorded size and SHA-256.
-pub async fn verify(artifacts: &Artifacts, uuid: &str, stored: &modelreg_store::StoredFile) -> ServerResult<()> {
-    let got = artifacts.digest(&stored.blob_key).await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => corrupt(uuid, &stored.file.path, "its bytes are missing from the artifact store"),
-        _ => ServerError::artifacts(e),
-    })?;
+pub async fn verify(
+    artifacts: &Artifacts,
+    uuid: &str,
+    stored: &modelreg_store::StoredFile,
+) -> ServerResult<()> {
+    let got = artifacts
+        .digest(&stored.blob_key)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => corrupt(
+                uuid,
+                &stored.file.path,
+                "its bytes are missing from the artifact store",
+            ),
+            _ => ServerError::artifacts(e),
+        })?;
     if got.sha256 != stored.file.sha256 || got.size != stored.file.size as u64 {
         return Err(corrupt(
             uuid,
@@ -198,15 +243,20 @@ pub async fn verify(artifacts: &Artifacts, uuid: &str, stored: &modelreg_store::
 }
 
 fn corrupt(uuid: &str, path: &str, detail: &str) -> ServerError {
-    ServerError::Corrupt(format!("file {path:?} of checkpoint {uuid} is corrupt: {detail}"))
+    ServerError::Corrupt(format!(
+        "file {path:?} of checkpoint {uuid} is corrupt: {detail}"
+    ))
 }
 
 /// Parses a single `bytes=` range against a size.
 fn parse_range(spec: &str, size: u64) -> ServerResult<Range<u64>> {
-    let bad = || ServerError::BadRange(format!("cannot serve range {spec:?} of a {size}-byte file"));
+    let bad =
+        || ServerError::BadRange(format!("cannot serve range {spec:?} of a {size}-byte file"));
     let spec = spec.trim().strip_prefix("bytes=").ok_or_else(bad)?;
     if spec.contains(',') {
-        return Err(ServerError::BadRange("only one byte range per request is served".into()));
+        return Err(ServerError::BadRange(
+            "only one byte range per request is served".into(),
+        ));
     }
     let (start, end) = spec.split_once('-').ok_or_else(bad)?;
     let range = match (start.trim(), end.trim()) {
@@ -216,7 +266,10 @@ fn parse_range(spec: &str, size: u64) -> ServerResult<Range<u64>> {
         }
         (start, "") => start.parse::<u64>().map_err(|_| bad())?..size,
         (start, end) => {
-            let (s, e): (u64, u64) = (start.parse().map_err(|_| bad())?, end.parse().map_err(|_| bad())?);
+            let (s, e): (u64, u64) = (
+                start.parse().map_err(|_| bad())?,
+                end.parse().map_err(|_| bad())?,
+            );
             s..e.saturating_add(1).min(size)
         }
     };
@@ -233,22 +286,36 @@ fn parse_range(spec: &str, size: u64) -> ServerResult<Range<u64>> {
     responses((status = 200, body = Empty), (status = 400, body = ApiError), (status = 404, body = ApiError))
 )]
 #[delete("/checkpoints/{checkpointUuid}")]
-pub async fn delete_checkpoint(store: StoreData, artifacts: Data<Artifacts>, uuid: Path<String>) -> ServerResult<Json<Empty>> {
+pub async fn delete_checkpoint(
+    store: StoreData,
+    artifacts: Data<Artifacts>,
+    uuid: Path<String>,
+) -> ServerResult<Json<Empty>> {
     let uuid = uuid.into_inner();
     {
         let (store, uuid) = (owned(&store), uuid.clone());
         blocking(move || store.begin_delete_checkpoint(&uuid)).await?;
     }
     // The row stays STATE_DELETED until the files are gone; the cleanup task retries failures.
-    artifacts.delete_prefix(&modelreg_store::blob_prefix(&uuid)).await.map_err(ServerError::artifacts)?;
+    artifacts
+        .delete_prefix(&modelreg_store::blob_prefix(&uuid))
+        .await
+        .map_err(ServerError::artifacts)?;
     let store = owned(&store);
     blocking(move || store.forget_checkpoint(&uuid)).await?;
     Ok(Json(Empty {}))
 }
 
 /// Deletes the files and rows of abandoned uploads and unfinished deletions, forever.
-pub async fn clean_up_abandoned(store: modelreg_store::Store, artifacts: Data<Artifacts>, max_age: std::time::Duration) {
-    let interval = (max_age / 4).clamp(std::time::Duration::from_millis(200), std::time::Duration::from_secs(300));
+pub async fn clean_up_abandoned(
+    store: modelreg_store::Store,
+    artifacts: Data<Artifacts>,
+    max_age: std::time::Duration,
+) {
+    let interval = (max_age / 4).clamp(
+        std::time::Duration::from_millis(200),
+        std::time::Duration::from_secs(300),
+    );
     loop {
         actix_web::rt::time::sleep(interval).await;
         let cutoff = chrono::Utc::now().timestamp_micros() - max_age.as_micros() as i64;
@@ -264,15 +331,22 @@ pub async fn clean_up_abandoned(store: modelreg_store::Store, artifacts: Data<Ar
             }
         };
         for uuid in uuids {
-            if let Err(err) = artifacts.delete_prefix(&modelreg_store::blob_prefix(&uuid)).await {
+            if let Err(err) = artifacts
+                .delete_prefix(&modelreg_store::blob_prefix(&uuid))
+                .await
+            {
                 tracing::warn!(%uuid, error = %err, "cannot delete the files of an abandoned checkpoint");
                 continue;
             }
             let store = store.clone();
             let id = uuid.clone();
             match blocking(move || store.forget_checkpoint(&id)).await {
-                Ok(()) => tracing::info!(%uuid, "deleted an abandoned or deleted checkpoint and its files"),
-                Err(err) => tracing::warn!(%uuid, error = %err, "cannot forget an abandoned checkpoint"),
+                Ok(()) => {
+                    tracing::info!(%uuid, "deleted an abandoned or deleted checkpoint and its files")
+                }
+                Err(err) => {
+                    tracing::warn!(%uuid, error = %err, "cannot forget an abandoned checkpoint")
+                }
             }
         }
     }
@@ -280,7 +354,8 @@ pub async fn clean_up_abandoned(store: modelreg_store::Store, artifacts: Data<Ar
 
 /// `Content-Disposition` for an archive download.
 pub fn attachment(name: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).unwrap_or(HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 #[cfg(test)]

@@ -128,6 +128,7 @@ impl Api {
 
 /// Runs each named test body, `async fn(Api)`, once on SQLite and once on
 /// PostgreSQL (when `MODELREG_TEST_POSTGRES_URL` is set).
+#[allow(unused_macros)]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -150,6 +151,7 @@ macro_rules! on_both_backends {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use on_both_backends;
 
 /// Asserts a Determined-shaped error: status, gRPC code and message.
