@@ -23,6 +23,7 @@
 //! # Ok::<(), modelreg_client::ClientError>(())
 //! ```
 
+mod checkpoints;
 mod models;
 mod versions;
 
@@ -31,10 +32,7 @@ pub use versions::RegisteredVersion;
 
 use crate::error::{ClientError, Result};
 use crate::ModelFilter;
-use modelreg_types::{
-    Checkpoint, CheckpointsResponse, CreateCheckpointRequest, InfoResponse, ModelQuery,
-    ModelsResponse, PageRequest, User,
-};
+use modelreg_types::{InfoResponse, ModelQuery, ModelsResponse, User};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::runtime::Runtime;
@@ -157,26 +155,6 @@ impl Client {
     /// Every label in use on some model, most used first.
     pub fn get_model_labels(&self) -> Result<Vec<String>> {
         self.run(self.inner.get_model_labels())
-    }
-
-    /// Records a checkpoint; see [`crate::Client::create_checkpoint`].
-    pub fn create_checkpoint(&self, request: CreateCheckpointRequest) -> Result<Checkpoint> {
-        self.run(self.inner.create_checkpoint(request))
-    }
-
-    /// A checkpoint by uuid.
-    pub fn get_checkpoint(&self, uuid: &str) -> Result<Checkpoint> {
-        self.run(self.inner.get_checkpoint(uuid))
-    }
-
-    /// Every checkpoint, oldest first, fetching all pages.
-    pub fn list_checkpoints(&self) -> Result<Vec<Checkpoint>> {
-        self.run(self.inner.list_checkpoints())
-    }
-
-    /// One page of checkpoints, as the server answers it.
-    pub fn list_checkpoints_page(&self, page: PageRequest) -> Result<CheckpointsResponse> {
-        self.run(self.inner.list_checkpoints_page(page))
     }
 
     fn model_handle(&self, inner: crate::RegisteredModel) -> RegisteredModel {

@@ -7,6 +7,7 @@
 //! everything that went wrong on the way is one of the other variants.
 
 use modelreg_types::ApiError;
+use std::path::PathBuf;
 
 /// What a call of the SDK returns.
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
@@ -62,6 +63,57 @@ pub enum ClientError {
     /// The blocking client could not start its runtime.
     #[error("cannot start the blocking client's runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// Moving one file of a checkpoint up or down failed; `path` is the
+    /// file's path inside the checkpoint and `source` what went wrong.
+    /// [`ClientError::status`], [`ClientError::is_invalid`] and the other
+    /// tests look through to `source`.
+    #[error("{}", file_message(.path, .source))]
+    File {
+        /// The file's path inside the checkpoint, `/`-separated.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: Box<ClientError>,
+    },
+    /// Downloaded bytes do not match the size or SHA-256 that the
+    /// checkpoint's manifest records for them. Nothing of the file is
+    /// left in the target folder.
+    #[error("file {path:?} is corrupt: {detail}")]
+    Corrupt {
+        /// The file's path inside the checkpoint.
+        path: String,
+        /// What was expected and what arrived.
+        detail: String,
+    },
+    /// A checkpoint's files cannot be downloaded from the registry: it is
+    /// external, a record only, or its upload has not completed.
+    #[error("checkpoint {uuid} cannot be downloaded: {reason}")]
+    NoFiles {
+        /// The checkpoint's uuid.
+        uuid: String,
+        /// Why.
+        reason: String,
+    },
+    /// A local file or folder could not be read or written.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The local path.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The message of [`ClientError::File`]: the cause, prefixed with the
+/// file's path unless the cause names it already (the server's messages do).
+fn file_message(path: &str, source: &ClientError) -> String {
+    let text = source.to_string();
+    if text.contains(&format!("{path:?}")) {
+        text
+    } else {
+        format!("file {path:?}: {text}")
+    }
 }
 
 impl ClientError {
@@ -69,6 +121,7 @@ impl ClientError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ClientError::Api { status, .. } => Some(*status),
+            ClientError::File { source, .. } => source.status(),
             _ => None,
         }
     }
@@ -77,7 +130,38 @@ impl ClientError {
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             ClientError::Api { error, .. } => Some(error),
+            ClientError::File { source, .. } => source.api_error(),
             _ => None,
+        }
+    }
+
+    /// Whether a checkpoint file's bytes do not match its recorded SHA-256,
+    /// as found by the SDK on download ([`ClientError::Corrupt`]) or by the
+    /// server before serving it (gRPC code 15, DataLoss).
+    pub fn is_corrupt(&self) -> bool {
+        match self {
+            ClientError::Corrupt { .. } => true,
+            ClientError::File { source, .. } => source.is_corrupt(),
+            _ => self.api_error().is_some_and(|e| e.error.code == DATA_LOSS),
+        }
+    }
+
+    /// The checkpoint file a transfer failed on, if the failure was about one.
+    pub fn file_path(&self) -> Option<&str> {
+        match self {
+            ClientError::File { path, .. } | ClientError::Corrupt { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Wraps an error as the failure of one checkpoint file (once only).
+    pub(crate) fn in_file(self, path: &str) -> ClientError {
+        match self {
+            ClientError::File { .. } | ClientError::Corrupt { .. } => self,
+            other => ClientError::File {
+                path: path.to_string(),
+                source: Box::new(other),
+            },
         }
     }
 
@@ -112,6 +196,9 @@ impl ClientError {
         ClientError::Api { status, error }
     }
 }
+
+/// gRPC's DataLoss, the code of a stored file that no longer matches its hash.
+const DATA_LOSS: i32 = 15;
 
 /// Makes an error body for an answer that did not carry one.
 fn synthesize(status: u16, body: &[u8]) -> ApiError {

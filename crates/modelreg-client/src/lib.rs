@@ -3,23 +3,29 @@
 //! It mirrors the Python API of Determined's model registry: a [`Client`]
 //! creates and finds models, a [`RegisteredModel`] handle changes one model
 //! and registers its versions, and a [`RegisteredVersion`] handle changes one
-//! version. All JSON shapes are the wire types of [`modelreg_types`],
-//! re-exported here. [`blocking`] has the same API without `async`.
+//! version. [`Client::upload_checkpoint`] uploads a folder as a checkpoint
+//! and [`Client::download_checkpoint`] or [`RegisteredVersion::download`]
+//! fetch one back, streamed and checked against SHA-256. All JSON shapes
+//! are the wire types of [`modelreg_types`], re-exported here. [`blocking`]
+//! has the same API without `async`.
 //!
 //! ```no_run
 //! # async fn demo() -> modelreg_client::Result<()> {
-//! use modelreg_client::{Client, CreateModelOptions};
+//! use modelreg_client::{Client, CreateModelOptions, UploadOptions};
 //! use serde_json::json;
 //!
 //! let client = Client::login("http://127.0.0.1:8080", "determined", "").await?;
 //! let mut model = client.create_model("mnist_cnn", CreateModelOptions::default()).await?;
 //! model.add_metadata(&json!({"dataset_url": "http://yann.lecun.com/exdb/mnist/"})).await?;
 //!
-//! let checkpoint = client.create_checkpoint(Default::default()).await?;
+//! let checkpoint = client
+//!     .upload_checkpoint("./checkpoints/epoch-10", UploadOptions::default())
+//!     .await?;
 //! let version = model.register_version(&checkpoint.uuid).await?;
 //! assert_eq!(version.version, 1);
 //! let latest = model.get_version(None).await?;
 //! assert_eq!(latest.checkpoint().uuid, checkpoint.uuid);
+//! latest.download("./serving/mnist_cnn").await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -33,20 +39,23 @@ mod client;
 mod error;
 mod models;
 mod query;
+mod transfer;
 mod versions;
 
 pub use auth::hash_password;
 pub use client::Client;
 pub use error::{ClientError, Result};
 pub use models::{to_metadata, CreateModelOptions, ModelFilter, RegisteredModel};
+pub use transfer::{DownloadOptions, Progress, ProgressHook, UploadOptions};
 pub use versions::RegisteredVersion;
 
 /// The wire types, for requests and answers not re-exported by name.
 pub use modelreg_types as types;
 pub use modelreg_types::{
-    ApiError, Checkpoint, CheckpointState, CheckpointTraining, CreateCheckpointRequest, Metadata,
-    Model, ModelQuery, ModelSortBy, ModelVersion, OrderBy, PageRequest, PatchModelRequest,
-    PatchVersionRequest, RegisterVersionRequest, User, VersionQuery, VersionSortBy,
+    ApiError, Checkpoint, CheckpointFile, CheckpointState, CheckpointStorage, CheckpointTraining,
+    CreateCheckpointRequest, Metadata, Model, ModelQuery, ModelSortBy, ModelVersion, OrderBy,
+    PageRequest, PatchModelRequest, PatchVersionRequest, RegisterVersionRequest, User,
+    VersionQuery, VersionSortBy,
 };
 
 /// The README's examples, compiled as doctests so they cannot drift from the API.

@@ -1,8 +1,10 @@
 //! The blocking version handle.
 
 use crate::error::Result;
-use modelreg_types::{Checkpoint, ModelVersion, PatchVersionRequest};
+use crate::DownloadOptions;
+use modelreg_types::{Checkpoint, CheckpointFile, ModelVersion, PatchVersionRequest};
 use serde::Serialize;
+use std::path::Path;
 use std::sync::Arc;
 use tokio::runtime::Runtime;
 
@@ -47,6 +49,27 @@ impl RegisteredVersion {
     /// The checkpoint this version points at.
     pub fn checkpoint(&self) -> &Checkpoint {
         self.inner.checkpoint()
+    }
+
+    /// Downloads the version's checkpoint into `dir`, verified; see
+    /// [`crate::Client::download_checkpoint`].
+    ///
+    /// ```no_run
+    /// let client = modelreg_client::blocking::Client::login("http://127.0.0.1:8080", "determined", "")?;
+    /// client.get_model("mnist_cnn")?.get_version(None)?.download("./serving/mnist")?;
+    /// # Ok::<(), modelreg_client::ClientError>(())
+    /// ```
+    pub fn download(&self, dir: impl AsRef<Path>) -> Result<Vec<CheckpointFile>> {
+        self.rt.block_on(self.inner.download(dir))
+    }
+
+    /// [`RegisteredVersion::download`] with options, e.g. a progress hook.
+    pub fn download_with(
+        &self,
+        dir: impl AsRef<Path>,
+        options: DownloadOptions,
+    ) -> Result<Vec<CheckpointFile>> {
+        self.rt.block_on(self.inner.download_with(dir, options))
     }
 
     /// Reads the version again from the server.
