@@ -1,14 +1,19 @@
-//! Authentication: every `/api/v1` route but login needs a bearer token.
+//! Authentication and authorization: every `/api/v1` route but login needs a
+//! bearer token (a login session or an API token), and [`required_role`]
+//! says which role each route needs.
 //!
-//! The check is one middleware over the whole API, so a new route cannot
-//! forget it; handlers read the user with the [`CurrentUser`] extractor.
+//! The checks are one middleware over the whole API, so a new route cannot
+//! forget them; handlers read the user with the [`CurrentUser`] extractor.
+//! Ownership rules (who may delete a model or a version) live in the store.
 
 use crate::errors::{blocking, ServerError};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use modelreg_store::{AuthUser, Store, StoreError};
+use modelreg_types::Role;
 use std::future::{ready, Ready};
 
 /// Routes under `/api/v1` that need no token.
@@ -17,6 +22,33 @@ const OPEN_ROUTES: &[&str] = &["/api/v1/auth/login", "/api/v1/openapi.json"];
 fn needs_token(path: &str) -> bool {
     (path.starts_with("/api/v1/") || path.starts_with("/checkpoints/"))
         && !OPEN_ROUTES.contains(&path)
+}
+
+/// The least role a route needs, beyond a valid token.
+///
+/// - Reading (GET, HEAD) needs any role, as do logging out, managing one's
+///   own API tokens and changing one's own password or display name (the
+///   store refuses the rest of `PATCH /users/{id}` to non-admins).
+/// - Creating users needs an admin.
+/// - Every other write needs an editor.
+pub fn required_role(method: &Method, path: &str) -> Role {
+    let reading = method == Method::GET || method == Method::HEAD;
+    if reading || path == "/api/v1/auth/logout" || path.starts_with("/api/v1/tokens") {
+        return Role::Viewer;
+    }
+    match path.strip_prefix("/api/v1/users") {
+        Some(rest) => {
+            let one_user = rest.starts_with('/') && !rest[1..].contains('/');
+            let patching_one = method == Method::PATCH && one_user;
+            let password = method == Method::POST && rest.ends_with("/password");
+            if patching_one || password {
+                Role::Viewer
+            } else {
+                Role::Admin
+            }
+        }
+        None => Role::Editor,
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
@@ -51,6 +83,17 @@ pub async fn require_token(
             None => Err(ServerError::Blocking),
         },
     };
+    let user = user.and_then(|user| {
+        let needed = required_role(req.method(), req.path());
+        if user.role >= needed {
+            Ok(user)
+        } else {
+            Err(ServerError::Store(StoreError::PermissionDenied(format!(
+                "user {} is a {} and this needs the {needed} role",
+                user.username, user.role
+            ))))
+        }
+    });
     match user {
         Ok(user) => {
             req.extensions_mut().insert(user);
@@ -97,5 +140,29 @@ mod tests {
         assert!(!needs_token("/info"));
         assert!(!needs_token("/health"));
         assert!(needs_token("/checkpoints/abc"));
+    }
+
+    #[test]
+    fn roles_follow_the_method_and_the_path() {
+        assert_eq!(required_role(&Method::GET, "/api/v1/models"), Role::Viewer);
+        assert_eq!(required_role(&Method::POST, "/api/v1/models"), Role::Editor);
+        assert_eq!(
+            required_role(&Method::DELETE, "/api/v1/models/m"),
+            Role::Editor
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/api/v1/auth/logout"),
+            Role::Viewer
+        );
+        assert_eq!(required_role(&Method::POST, "/api/v1/tokens"), Role::Viewer);
+        assert_eq!(required_role(&Method::POST, "/api/v1/users"), Role::Admin);
+        assert_eq!(
+            required_role(&Method::PATCH, "/api/v1/users/3"),
+            Role::Viewer
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/api/v1/users/3/password"),
+            Role::Viewer
+        );
     }
 }

@@ -57,6 +57,27 @@ pub struct ServerConfig {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "MODELREG_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Hours a login session lasts (API tokens have their own expiry).
+    #[arg(long, env = "MODELREG_SESSION_HOURS", default_value_t = 7 * 24)]
+    pub session_hours: u64,
+
+    /// Listen on a non-loopback address even though some active users have
+    /// blank passwords. Only for networks where everyone may act as them.
+    #[arg(long, env = "MODELREG_ALLOW_BLANK_PASSWORDS")]
+    pub allow_blank_passwords: bool,
+
+    /// Sets the `admin` user's password at start, if it is still blank.
+    #[arg(long, env = "MODELREG_INITIAL_ADMIN_PASSWORD", hide_env_values = true)]
+    pub initial_admin_password: Option<String>,
+
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, env = "MODELREG_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "MODELREG_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ServerConfig {

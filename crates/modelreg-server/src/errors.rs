@@ -37,6 +37,14 @@ pub enum ServerError {
     /// A byte range outside the file.
     #[error("{0}")]
     BadRange(String),
+    /// Too many failed logins: wait this many seconds.
+    #[error("too many failed logins for {user}; try again in {retry_after} seconds")]
+    TooManyLogins {
+        /// The username tried.
+        user: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// The blocking thread pool failed (the server is shutting down).
     #[error("the server is shutting down")]
     Blocking,
@@ -52,6 +60,7 @@ impl ServerError {
                 StoreError::InvalidArgument(_) => (S::BAD_REQUEST, 3, "InvalidArgument"),
                 StoreError::FailedPrecondition(_) => (S::BAD_REQUEST, 9, "FailedPrecondition"),
                 StoreError::Unauthenticated(_) => (S::UNAUTHORIZED, 16, "Unauthenticated"),
+                StoreError::PermissionDenied(_) => (S::FORBIDDEN, 7, "PermissionDenied"),
                 StoreError::Unavailable(_) => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
                 StoreError::Internal(_) => (S::INTERNAL_SERVER_ERROR, 13, "Internal"),
             },
@@ -62,6 +71,7 @@ impl ServerError {
             ServerError::Corrupt(_) => (S::INTERNAL_SERVER_ERROR, 15, "DataLoss"),
             ServerError::UploadCut(_) => (S::BAD_REQUEST, 3, "InvalidArgument"),
             ServerError::BadRange(_) => (S::RANGE_NOT_SATISFIABLE, 11, "OutOfRange"),
+            ServerError::TooManyLogins { .. } => (S::TOO_MANY_REQUESTS, 8, "ResourceExhausted"),
             ServerError::Blocking => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
         }
     }
@@ -102,7 +112,14 @@ impl ResponseError for ServerError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        HttpResponse::build(status).json(ApiError::new(code, reason, self.public_message()))
+        let mut response = HttpResponse::build(status);
+        if let ServerError::TooManyLogins { retry_after, .. } = self {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after.to_string(),
+            ));
+        }
+        response.json(ApiError::new(code, reason, self.public_message()))
     }
 }
 

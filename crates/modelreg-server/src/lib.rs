@@ -3,6 +3,7 @@
 //! [`build_app`] assembles the routes; [`run`] serves them on a listener, so
 //! tests can bind `127.0.0.1:0` and drive a real server (see [`testing`]).
 
+pub mod admin;
 pub mod artifacts;
 pub mod auth;
 pub mod body;
@@ -13,6 +14,8 @@ pub mod paths;
 pub mod query;
 pub mod routes;
 pub mod testing;
+pub mod throttle;
+pub mod tls;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -58,6 +61,16 @@ fn routes() -> utoipa_actix_web::UtoipaApp<
                 .service(session::login)
                 .service(session::me)
                 .service(session::logout)
+                .service(users::master)
+                .service(users::list_users)
+                .service(users::create_user)
+                .service(users::get_user_by_name)
+                .service(users::get_user)
+                .service(users::patch_user)
+                .service(users::set_password)
+                .service(tokens::create_token)
+                .service(tokens::list_tokens)
+                .service(tokens::revoke_token)
                 .service(models::get_models)
                 .service(models::post_model)
                 .service(models::get_model_labels)
@@ -77,6 +90,7 @@ fn routes() -> utoipa_actix_web::UtoipaApp<
                 .service(checkpoints::post_checkpoint)
                 .service(checkpoints::get_checkpoints)
                 .service(checkpoints::get_checkpoint)
+                .service(checkpoints::replace_checkpoint_metadata)
                 .service(files::delete_checkpoint)
                 .service(files::upload_file)
                 .service(files::complete_checkpoint)
@@ -121,6 +135,7 @@ pub fn run(
         max_age,
     ));
     let upload_limit = routes::files::UploadLimit(config.max_upload_bytes);
+    let throttle = web::Data::new(throttle::LoginThrottle::default());
     let store = web::Data::new(store);
     let spec = openapi_document();
     let mut server = HttpServer::new(move || {
@@ -128,6 +143,7 @@ pub fn run(
         app.app_data(store.clone())
             .app_data(artifacts.clone())
             .app_data(web::Data::new(upload_limit))
+            .app_data(throttle.clone())
             .app_data(web::Data::new(identity.clone()))
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))
@@ -138,8 +154,13 @@ pub fn run(
             .wrap(from_fn(auth::require_token))
             .wrap(from_fn(paths::trim_trailing_slash))
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("modelreg::access"))
-    })
-    .listen(listener)?;
+    });
+    server = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            server.listen_rustls_0_23(listener, tls::server_config(cert, key)?)?
+        }
+        _ => server.listen(listener)?,
+    };
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
@@ -158,5 +179,53 @@ pub fn open_store(config: &ServerConfig) -> Result<Store, modelreg_store::StoreE
             config.data_dir.display()
         ))
     })?;
-    Store::open(&config.database_url(), &config.pool_options())
+    let store = Store::open(&config.database_url(), &config.pool_options())?.with_session_lifetime(
+        std::time::Duration::from_secs(config.session_hours.max(1) * 3600),
+    );
+    if let Some(password) = config
+        .initial_admin_password
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
+        if store
+            .users_with_blank_password()?
+            .iter()
+            .any(|u| u == "admin")
+        {
+            store.set_password("admin", password)?;
+            tracing::info!("set the admin user's password from MODELREG_INITIAL_ADMIN_PASSWORD");
+        }
+    }
+    Ok(store)
+}
+
+/// Refuses to serve a non-loopback address while active users have blank
+/// passwords, unless `--allow-blank-passwords` says so.
+pub fn check_exposure(config: &ServerConfig, store: &Store) -> Result<(), String> {
+    use std::net::ToSocketAddrs;
+    let loopback_only = config
+        .bind
+        .to_socket_addrs()
+        .map(|mut addrs| addrs.all(|a| a.ip().is_loopback()))
+        .unwrap_or(false);
+    if loopback_only || config.allow_blank_passwords {
+        return Ok(());
+    }
+    let blank = store
+        .users_with_blank_password()
+        .map_err(|e| e.to_string())?;
+    if blank.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to listen on {} because these active users have blank passwords: {}.\n\
+         Anyone who can reach the server could act as them. Set their passwords first, either\n\
+         - offline, on the database: `modelreg-server admin set-password USER` (reads the new password from\n\
+           MODELREG_NEW_PASSWORD or stdin; use the same --data-dir/--database-url), or\n\
+         - for admin at start: MODELREG_INITIAL_ADMIN_PASSWORD=...,\n\
+         and deactivate users you do not need (`modelreg user deactivate USER`).\n\
+         To accept the risk anyway, pass --allow-blank-passwords.",
+        config.bind,
+        blank.join(", ")
+    ))
 }

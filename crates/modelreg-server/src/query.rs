@@ -4,6 +4,9 @@
 use crate::errors::ServerError;
 use modelreg_types::{ModelQuery, ModelSortBy, OrderBy, PageRequest, VersionQuery, VersionSortBy};
 
+/// The most items one page holds.
+pub const MAX_PAGE_SIZE: i32 = 1000;
+
 /// The pairs of a query string, with names folded (`sort_by` and `sortBy` both read `sortby`).
 pub struct QueryPairs(Vec<(String, String)>);
 
@@ -77,16 +80,18 @@ impl QueryPairs {
     }
 
     /// The page asked for.
+    /// The page asked for. A limit of 0 (or none) means the largest page,
+    /// [`MAX_PAGE_SIZE`]; clients page on with `offset=endIndex`.
     pub fn page(&self) -> Result<PageRequest, ServerError> {
         let limit = self.int("limit", "limit")?;
-        if limit < 0 {
+        if !(0..=MAX_PAGE_SIZE).contains(&limit) {
             return Err(ServerError::BadRequest(format!(
-                "query parameter limit cannot be negative, got {limit}"
+                "query parameter limit must be between 0 and {MAX_PAGE_SIZE}, got {limit}; page on with offset=endIndex"
             )));
         }
         Ok(PageRequest {
             offset: self.int("offset", "offset")?,
-            limit,
+            limit: if limit == 0 { MAX_PAGE_SIZE } else { limit },
         })
     }
 }
@@ -130,6 +135,8 @@ pub fn model_query(query: &str) -> Result<ModelQuery, ServerError> {
         users: p.list("users"),
         user_ids: p.int_list("userids", "userIds")?,
         id: Some(p.int("id", "id")?),
+        workspace_names: p.list("workspacenames"),
+        workspace_ids: p.int_list("workspaceids", "workspaceIds")?,
         sort_by: model_sort(&p, "sortby", "sortBy")?,
         order_by: order(&p, "orderby", "orderBy")?,
         offset: page.offset,
@@ -169,6 +176,8 @@ mod tests {
         assert!(model_query("limit=ten").is_err());
         assert!(model_query("archived=maybe").is_err());
         assert!(model_query("limit=-1").is_err());
+        assert!(model_query("limit=1001").is_err());
+        assert_eq!(model_query("limit=0").unwrap().limit, MAX_PAGE_SIZE);
     }
 
     #[test]

@@ -23,7 +23,13 @@ async fn every_api_route_needs_a_token_but_login_info_and_health_do_not(mut api:
     }
     api.token = "not-a-real-token".into();
     let (status, body) = api.get("/api/v1/models").await;
-    assert_error(status, &body, 401, 16, "invalid or expired");
+    assert_error(
+        status,
+        &body,
+        401,
+        16,
+        "the token is invalid, expired or revoked",
+    );
     api.token.clear();
     let (_, list) = api.get("/api/v1/models").await;
     assert_eq!(list["error"]["code"], 16);

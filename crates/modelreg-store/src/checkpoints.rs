@@ -32,6 +32,28 @@ pub(crate) fn checkpoint_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<
 
 fn check_training(req: &CreateCheckpointRequest) -> StoreResult<()> {
     if let Some(training) = &req.training {
+        validate::json_value(
+            "training",
+            &serde_json::to_value(training)?,
+            4 * validate::MAX_METADATA_BYTES,
+        )?;
+    }
+    if req.resources.len() > 100_000 {
+        return Err(StoreError::InvalidArgument(
+            "a checkpoint lists at most 100000 resources".into(),
+        ));
+    }
+    if let Some(path) = req
+        .resources
+        .keys()
+        .find(|p| p.len() > validate::MAX_PATH_LEN)
+    {
+        return Err(StoreError::InvalidArgument(format!(
+            "resource path {path:?} is longer than {} bytes",
+            validate::MAX_PATH_LEN
+        )));
+    }
+    if let Some(training) = &req.training {
         if training.trial_id.is_some()
             && (training.experiment_id.is_none() || training.experiment_config.is_empty())
         {
@@ -73,7 +95,9 @@ impl Store {
             .unwrap_or(CheckpointState::Completed);
         let storage = storage_for(&req, state)?;
         let resources = serde_json::to_string(&req.resources)?;
-        let metadata = crate::metadata::to_text(&req.metadata.unwrap_or_default());
+        let metadata = req.metadata.unwrap_or_default();
+        validate::metadata("metadata", &metadata)?;
+        let metadata = crate::metadata::to_text(&metadata);
         let training = serde_json::to_string(&req.training.unwrap_or_default())?;
         let report_time = req
             .report_time
@@ -363,6 +387,24 @@ impl Store {
                 )
                 .select(checkpoints::uuid)
                 .load(conn)?)
+        })
+    }
+}
+
+impl Store {
+    /// Replaces a checkpoint's user metadata (Determined's checkpoint metadata call).
+    pub fn replace_checkpoint_metadata(
+        &self,
+        uuid: &str,
+        metadata: modelreg_types::Metadata,
+    ) -> StoreResult<Checkpoint> {
+        crate::validate::metadata("checkpoint metadata", &metadata)?;
+        self.write(|conn| {
+            let row = find_checkpoint(conn, uuid)?;
+            diesel::update(checkpoints::table.find(row.id))
+                .set(checkpoints::metadata.eq(crate::metadata::to_text(&metadata)))
+                .execute(conn)?;
+            find_checkpoint(conn, uuid)?.into_checkpoint()
         })
     }
 }

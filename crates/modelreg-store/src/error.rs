@@ -23,6 +23,9 @@ pub enum StoreError {
     /// The request is valid but the current state forbids it.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// The user may not do this.
+    #[error("{0}")]
+    PermissionDenied(String),
     /// Bad or missing credentials.
     #[error("{0}")]
     Unauthenticated(String),

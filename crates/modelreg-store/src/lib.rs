@@ -9,8 +9,10 @@ mod connection;
 mod error;
 mod metadata;
 mod models;
+mod passwords;
 mod rows;
 mod schema;
+mod sessions;
 pub mod testing;
 mod time;
 mod users;
@@ -21,7 +23,8 @@ pub use checkpoints::{blob_prefix, StoredFile};
 pub use connection::{Backend, DbConnection, PoolOptions};
 pub use error::{StoreError, StoreResult};
 pub use models::ModelKey;
-pub use users::{client_side_hash, AuthUser};
+pub use passwords::client_side_hash;
+pub use users::AuthUser;
 
 use connection::{DbPool, PooledConn};
 use diesel::Connection;
@@ -35,6 +38,7 @@ pub struct Store {
     /// SQLite has one writer at a time; taking turns in the process avoids
     /// busy errors that a lock upgrade inside a transaction cannot wait out.
     sqlite_writer: Option<Arc<Mutex<()>>>,
+    session_lifetime: std::time::Duration,
 }
 
 impl Store {
@@ -46,9 +50,16 @@ impl Store {
             pool,
             backend,
             sqlite_writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            session_lifetime: std::time::Duration::from_secs(7 * 24 * 3600),
         };
         store.ensure_builtin_users()?;
         Ok(store)
+    }
+
+    /// Sets how long login sessions last (default 7 days).
+    pub fn with_session_lifetime(mut self, lifetime: std::time::Duration) -> Store {
+        self.session_lifetime = lifetime;
+        self
     }
 
     /// Which backend this store runs on.

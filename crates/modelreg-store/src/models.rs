@@ -146,6 +146,18 @@ fn filtered(query: &ModelQuery) -> ModelFilter<'_> {
     if let Some(id) = query.id.filter(|id| *id != 0) {
         q = q.filter(models::id.eq(id));
     }
+    if !query.workspace_names.is_empty() || !query.workspace_ids.is_empty() {
+        // Only the default workspace exists: other names and ids match nothing.
+        let mut ids = query.workspace_ids.clone();
+        if query
+            .workspace_names
+            .iter()
+            .any(|n| n == modelreg_types::DEFAULT_WORKSPACE_NAME)
+        {
+            ids.push(modelreg_types::DEFAULT_WORKSPACE_ID);
+        }
+        q = q.filter(models::workspace_id.eq_any(ids));
+    }
     q
 }
 
@@ -182,15 +194,8 @@ pub(crate) fn page_window(page: PageRequest, total: i64) -> StoreResult<(i32, i3
 }
 
 fn check_text_lengths(description: Option<&str>, notes: Option<&str>) -> StoreResult<()> {
-    const MAX: usize = 64 * 1024;
-    for (what, value) in [("description", description), ("notes", notes)] {
-        if value.is_some_and(|v| v.len() > MAX) {
-            return Err(StoreError::InvalidArgument(format!(
-                "{what} cannot be longer than {MAX} bytes"
-            )));
-        }
-    }
-    Ok(())
+    validate::text("description", description, validate::MAX_TEXT_LEN)?;
+    validate::text("notes", notes, validate::MAX_TEXT_LEN)
 }
 
 impl Store {
@@ -199,8 +204,10 @@ impl Store {
         validate::model_name(&req.name)?;
         check_text_lengths(req.description.as_deref(), req.notes.as_deref())?;
         let workspace_id = validate::workspace(req.workspace_name.as_deref(), req.workspace_id)?;
-        let labels = validate::dedup_labels(req.labels.unwrap_or_default());
-        let metadata = metadata::to_text(&req.metadata.unwrap_or_default());
+        let labels = validate::dedup_labels(req.labels.unwrap_or_default())?;
+        let metadata = req.metadata.unwrap_or_default();
+        validate::metadata("metadata", &metadata)?;
+        let metadata = metadata::to_text(&metadata);
         let labels_text = serde_json::to_string(&labels)?;
         let now = now_micros();
         self.write(|conn| {
@@ -266,7 +273,10 @@ impl Store {
         if patch.workspace_name.is_some() || patch.workspace_id.is_some() {
             validate::workspace(patch.workspace_name.as_deref(), patch.workspace_id)?;
         }
-        let labels = patch.labels.map(validate::dedup_labels);
+        let labels = patch.labels.map(validate::dedup_labels).transpose()?;
+        if let Some(metadata) = &patch.metadata {
+            validate::metadata("metadata", metadata)?;
+        }
         self.write(|conn| {
             let row = find_model(conn, key)?;
             let mut changed = false;
@@ -344,6 +354,7 @@ impl Store {
                 .first(conn)?;
             let mut current = parse_metadata(&text)?;
             metadata::apply(&mut current, change);
+            validate::metadata("the merged metadata", &current)?;
             diesel::update(models::table.find(id))
                 .set(models::metadata.eq(metadata::to_text(&current)))
                 .execute(conn)?;
@@ -379,15 +390,19 @@ impl Store {
         })
     }
 
-    /// Deletes a model and all its versions.
-    pub fn delete_model(&self, key: &ModelKey) -> StoreResult<()> {
+    /// Deletes a model and all its versions; only its owner or an administrator may.
+    pub fn delete_model(&self, key: &ModelKey, actor: &AuthUser) -> StoreResult<()> {
+        use crate::schema::model_versions;
         self.write(|conn| {
             let row = find_model(conn, key)?;
-            diesel::delete(
-                crate::schema::model_versions::table
-                    .filter(crate::schema::model_versions::model_id.eq(row.id)),
-            )
-            .execute(conn)?;
+            if !actor.is_admin() && row.user_id != actor.id {
+                return Err(StoreError::PermissionDenied(format!(
+                    "only the owner of model \"{}\" or an administrator may delete it",
+                    row.name
+                )));
+            }
+            diesel::delete(model_versions::table.filter(model_versions::model_id.eq(row.id)))
+                .execute(conn)?;
             diesel::delete(model_labels::table.filter(model_labels::model_id.eq(row.id)))
                 .execute(conn)?;
             diesel::delete(models::table.find(row.id)).execute(conn)?;

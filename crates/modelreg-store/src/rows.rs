@@ -13,9 +13,11 @@ pub struct UserRow {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
+    #[allow(dead_code)] // kept in step with role for old readers; role decides
     pub admin: bool,
     pub active: bool,
     pub modified_at: i64,
+    pub role: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -27,6 +29,7 @@ pub struct NewUserRow<'a> {
     pub admin: bool,
     pub active: bool,
     pub modified_at: i64,
+    pub role: &'a str,
 }
 
 #[derive(Debug, Insertable)]
@@ -244,10 +247,11 @@ impl UserRow {
             id: self.id,
             username: self.username,
             display_name: self.display_name,
-            admin: self.admin,
+            admin: self.role == "admin",
             active: self.active,
             remote: false,
             modified_at: Some(from_micros(self.modified_at)),
+            role: modelreg_types::Role::parse(&self.role).unwrap_or_default(),
         }
     }
 }

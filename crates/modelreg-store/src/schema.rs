@@ -10,6 +10,19 @@ diesel::table! {
         admin -> Bool,
         active -> Bool,
         modified_at -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        user_id -> Integer,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked -> Bool,
     }
 }
 
@@ -92,6 +105,7 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(models -> users (user_id));
 diesel::joinable!(model_labels -> models (model_id));
 diesel::joinable!(model_versions -> models (model_id));
@@ -101,6 +115,7 @@ diesel::joinable!(checkpoint_files -> checkpoints (checkpoint_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
+    api_tokens,
     models,
     model_labels,
     checkpoints,

@@ -1,27 +1,14 @@
-//! Users, passwords and login sessions.
-//!
-//! The Determined client hashes a password before sending it: the hex SHA-512
-//! of a fixed salt followed by the password. The stored secret is an argon2
-//! hash of that client-side hash; a blank password is stored as `""`.
-//! Session tokens are random and stored only as their SHA-256.
+//! Users: the built-in ones, and what administrators manage.
 
-use crate::error::{on_not_found, StoreError, StoreResult};
-use crate::rows::{NewSessionRow, NewUserRow, UserRow};
-use crate::schema::{sessions, users};
+use crate::error::{on_not_found, on_unique_violation, StoreError, StoreResult};
+use crate::models::page_window;
+use crate::passwords::{as_client_hash, stored_secret};
+use crate::rows::{NewUserRow, UserRow};
+use crate::schema::users;
 use crate::time::now_micros;
 use crate::{DbConnection, Store};
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use diesel::prelude::*;
-use modelreg_types::User;
-use sha2::{Digest, Sha256, Sha512};
-
-const CLIENT_SALT: &str = "GubPEmmotfiK9TMD6Zdw";
-
-/// How long a login session lasts.
-pub const SESSION_LIFETIME_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
+use modelreg_types::{NewUser, PageRequest, Pagination, PatchUserRequest, Role, User};
 
 /// The user a request acts as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,179 +17,29 @@ pub struct AuthUser {
     pub id: i32,
     /// The user's login name.
     pub username: String,
+    /// What the user may do.
+    pub role: Role,
+}
+
+impl AuthUser {
     /// Whether the user is an administrator.
-    pub admin: bool,
-}
-
-/// The hash the Determined client sends instead of a password.
-pub fn client_side_hash(password: &str) -> String {
-    hex::encode(Sha512::digest(
-        format!("{CLIENT_SALT}{password}").as_bytes(),
-    ))
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn hash_secret(client_hash: &str) -> StoreResult<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(client_hash.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Internal(format!("cannot hash password: {e}")))
-}
-
-fn secret_matches(stored: &str, client_hash: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(client_hash.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
     }
 }
 
-fn bad_credentials() -> StoreError {
-    StoreError::Unauthenticated("invalid credentials: wrong username or password".into())
-}
-
-impl Store {
-    /// Creates the built-in users `admin` (an administrator) and `determined`,
-    /// both with blank passwords, if they do not exist yet.
-    pub(crate) fn ensure_builtin_users(&self) -> StoreResult<()> {
-        self.write(|conn| {
-            for (username, admin) in [("admin", true), ("determined", false)] {
-                let exists: i64 = users::table
-                    .filter(users::username.eq(username))
-                    .count()
-                    .get_result(conn)?;
-                if exists == 0 {
-                    diesel::insert_into(users::table)
-                        .values(NewUserRow {
-                            username,
-                            display_name: "",
-                            password_hash: "",
-                            admin,
-                            active: true,
-                            modified_at: now_micros(),
-                        })
-                        .execute(conn)?;
-                }
-            }
-            Ok(())
-        })
+fn check_username(name: &str) -> StoreResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '\\');
+    if !ok {
+        return Err(StoreError::InvalidArgument(format!(
+            "invalid username {name:?}: use 1 to 128 bytes without spaces or slashes"
+        )));
     }
-
-    /// Checks a password and opens a session. `password` is the client-side
-    /// hash when `is_hashed`, else the plain password; `""` is the blank
-    /// password either way. Returns the session token and the user.
-    pub fn login(
-        &self,
-        username: &str,
-        password: &str,
-        is_hashed: bool,
-    ) -> StoreResult<(String, User)> {
-        let row: Option<UserRow> = self.read(|conn| {
-            Ok(users::table
-                .filter(users::username.eq(username))
-                .select(UserRow::as_select())
-                .first(conn)
-                .optional()?)
-        })?;
-        let row = row.ok_or_else(bad_credentials)?;
-        let client_hash = if is_hashed || password.is_empty() {
-            password.to_string()
-        } else {
-            client_side_hash(password)
-        };
-        let blank_login = client_hash.is_empty() || client_hash == client_side_hash("");
-        let ok = if row.password_hash.is_empty() {
-            blank_login
-        } else {
-            !blank_login && secret_matches(&row.password_hash, &client_hash)
-        };
-        if !ok {
-            return Err(bad_credentials());
-        }
-        if !row.active {
-            return Err(StoreError::Unauthenticated(format!(
-                "user {username} is deactivated"
-            )));
-        }
-        let token = new_token();
-        let now = now_micros();
-        self.write(|conn| {
-            diesel::insert_into(sessions::table)
-                .values(NewSessionRow {
-                    token_hash: &token_hash(&token),
-                    user_id: row.id,
-                    created_at: now,
-                    expires_at: now + SESSION_LIFETIME_MICROS,
-                })
-                .execute(conn)?;
-            Ok(())
-        })?;
-        Ok((token, row.into_user()))
-    }
-
-    /// The user a session token belongs to, if the session is live and the user active.
-    pub fn authenticate(&self, token: &str) -> StoreResult<AuthUser> {
-        let hash = token_hash(token);
-        let row: Option<UserRow> = self.read(|conn| {
-            Ok(sessions::table
-                .inner_join(users::table)
-                .filter(sessions::token_hash.eq(&hash))
-                .filter(sessions::expires_at.gt(now_micros()))
-                .filter(users::active.eq(true))
-                .select(UserRow::as_select())
-                .first(conn)
-                .optional()?)
-        })?;
-        let row = row.ok_or_else(|| {
-            StoreError::Unauthenticated("the token is invalid or expired; log in again".into())
-        })?;
-        Ok(AuthUser {
-            id: row.id,
-            username: row.username,
-            admin: row.admin,
-        })
-    }
-
-    /// Ends the session of a token.
-    pub fn logout(&self, token: &str) -> StoreResult<()> {
-        let hash = token_hash(token);
-        self.write(|conn| {
-            diesel::delete(sessions::table.filter(sessions::token_hash.eq(&hash))).execute(conn)?;
-            Ok(())
-        })
-    }
-
-    /// A user by id.
-    pub fn get_user(&self, id: i32) -> StoreResult<User> {
-        self.read(|conn| user_by_id(conn, id))
-            .map(UserRow::into_user)
-    }
-
-    /// Sets a user's password (plain text; `""` makes it blank).
-    pub fn set_password(&self, username: &str, password: &str) -> StoreResult<()> {
-        let secret = if password.is_empty() {
-            String::new()
-        } else {
-            hash_secret(&client_side_hash(password))?
-        };
-        self.write(|conn| {
-            let n = diesel::update(users::table.filter(users::username.eq(username)))
-                .set((
-                    users::password_hash.eq(&secret),
-                    users::modified_at.eq(now_micros()),
-                ))
-                .execute(conn)?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("user {username} not found")));
-            }
-            Ok(())
-        })
-    }
+    Ok(())
 }
 
 pub(crate) fn user_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<UserRow> {
@@ -225,30 +62,246 @@ pub(crate) fn usernames(
     Ok(rows.into_iter().collect())
 }
 
-fn new_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
+fn active_admins(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.name()))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_hash_matches_determined() {
-        // sha512("GubPEmmotfiK9TMD6Zdw") as the Determined client computes it for "".
-        let hash = client_side_hash("");
-        assert_eq!(hash.len(), 128);
-        assert_eq!(hash, client_side_hash(""));
-        assert_ne!(hash, client_side_hash("x"));
+impl Store {
+    /// Creates the built-in users `admin` (an administrator) and `determined`
+    /// (an editor), both with blank passwords, if they do not exist yet.
+    pub(crate) fn ensure_builtin_users(&self) -> StoreResult<()> {
+        self.write(|conn| {
+            for (username, role) in [("admin", Role::Admin), ("determined", Role::Editor)] {
+                let exists: i64 = users::table
+                    .filter(users::username.eq(username))
+                    .count()
+                    .get_result(conn)?;
+                if exists == 0 {
+                    diesel::insert_into(users::table)
+                        .values(NewUserRow {
+                            username,
+                            display_name: "",
+                            password_hash: "",
+                            admin: role == Role::Admin,
+                            active: true,
+                            modified_at: now_micros(),
+                            role: role.name(),
+                        })
+                        .execute(conn)?;
+                }
+            }
+            Ok(())
+        })
     }
 
-    #[test]
-    fn secrets_verify_only_their_own_password() {
-        let stored = hash_secret(&client_side_hash("hunter2")).unwrap();
-        assert!(secret_matches(&stored, &client_side_hash("hunter2")));
-        assert!(!secret_matches(&stored, &client_side_hash("hunter3")));
+    /// A user by id.
+    pub fn get_user(&self, id: i32) -> StoreResult<User> {
+        self.read(|conn| user_by_id(conn, id))
+            .map(UserRow::into_user)
+    }
+
+    /// A user by login name.
+    pub fn user_by_name(&self, username: &str) -> StoreResult<User> {
+        self.read(|conn| {
+            users::table
+                .filter(users::username.eq(username))
+                .select(UserRow::as_select())
+                .first(conn)
+                .map_err(on_not_found(format!("user {username} not found")))
+        })
+        .map(UserRow::into_user)
+    }
+
+    /// One page of users by id, optionally only active (or inactive) ones.
+    pub fn list_users(
+        &self,
+        active: Option<bool>,
+        page: PageRequest,
+    ) -> StoreResult<(Vec<User>, Pagination)> {
+        self.read(|conn| {
+            let filtered = || {
+                let mut q = users::table.into_boxed();
+                if let Some(active) = active {
+                    q = q.filter(users::active.eq(active));
+                }
+                q
+            };
+            let total: i64 = filtered().count().get_result(conn)?;
+            let (start, end, total) = page_window(page, total)?;
+            let rows: Vec<UserRow> = filtered()
+                .order_by(users::id.asc())
+                .select(UserRow::as_select())
+                .offset(i64::from(start))
+                .limit(i64::from(end - start))
+                .load(conn)?;
+            Ok((
+                rows.into_iter().map(UserRow::into_user).collect(),
+                page.pagination(start, end, total),
+            ))
+        })
+    }
+
+    /// Creates a user. `password` is as a request carries it (see `is_hashed`).
+    pub fn create_user(
+        &self,
+        user: &NewUser,
+        password: &str,
+        is_hashed: bool,
+    ) -> StoreResult<User> {
+        check_username(&user.username)?;
+        if user.remote == Some(true) {
+            return Err(StoreError::InvalidArgument(
+                "remote users are not supported".into(),
+            ));
+        }
+        let role = match (user.role, user.admin) {
+            (Some(role), _) => role,
+            (None, Some(true)) => Role::Admin,
+            (None, _) => Role::Editor,
+        };
+        let secret = stored_secret(&as_client_hash(password, is_hashed))?;
+        self.write(|conn| {
+            diesel::insert_into(users::table)
+                .values(NewUserRow {
+                    username: &user.username,
+                    display_name: user.display_name.as_deref().unwrap_or(""),
+                    password_hash: &secret,
+                    admin: role == Role::Admin,
+                    active: user.active.unwrap_or(true),
+                    modified_at: now_micros(),
+                    role: role.name(),
+                })
+                .execute(conn)
+                .map_err(on_unique_violation(format!(
+                    "a user named {} already exists",
+                    user.username
+                )))?;
+            users::table
+                .filter(users::username.eq(&user.username))
+                .select(UserRow::as_select())
+                .first(conn)
+                .map(UserRow::into_user)
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Changes a user. An administrator may change anything of anyone;
+    /// others may change only their own display name and password. The last
+    /// active administrator cannot be deactivated or demoted.
+    pub fn patch_user(
+        &self,
+        actor: &AuthUser,
+        id: i32,
+        patch: &PatchUserRequest,
+    ) -> StoreResult<User> {
+        let privileged = patch.username.is_some()
+            || patch.active.is_some()
+            || patch.admin.is_some()
+            || patch.role.is_some();
+        if !actor.is_admin() && (actor.id != id || privileged) {
+            return Err(StoreError::PermissionDenied(
+                "only an administrator may change other users, usernames, roles or activation"
+                    .into(),
+            ));
+        }
+        if patch.remote == Some(true) {
+            return Err(StoreError::InvalidArgument(
+                "remote users are not supported".into(),
+            ));
+        }
+        if let Some(name) = &patch.username {
+            check_username(name)?;
+        }
+        let role = patch.role.or(match patch.admin {
+            Some(true) => Some(Role::Admin),
+            Some(false) => Some(Role::Editor),
+            None => None,
+        });
+        let secret = match &patch.password {
+            Some(p) => Some(stored_secret(&as_client_hash(
+                p,
+                patch.is_hashed.unwrap_or(false),
+            ))?),
+            None => None,
+        };
+        self.write(|conn| {
+            let row = user_by_id(conn, id)?;
+            let target = users::table.find(id);
+            if let Some(name) = &patch.username {
+                diesel::update(target)
+                    .set(users::username.eq(name))
+                    .execute(conn)
+                    .map_err(on_unique_violation(format!(
+                        "a user named {name} already exists"
+                    )))?;
+            }
+            if let Some(display) = &patch.display_name {
+                diesel::update(target)
+                    .set(users::display_name.eq(display))
+                    .execute(conn)?;
+            }
+            if let Some(active) = patch.active {
+                diesel::update(target)
+                    .set(users::active.eq(active))
+                    .execute(conn)?;
+            }
+            if let Some(role) = role {
+                diesel::update(target)
+                    .set((
+                        users::role.eq(role.name()),
+                        users::admin.eq(role == Role::Admin),
+                    ))
+                    .execute(conn)?;
+            }
+            if let Some(secret) = &secret {
+                diesel::update(target)
+                    .set(users::password_hash.eq(secret))
+                    .execute(conn)?;
+            }
+            if row.role == Role::Admin.name() && row.active && active_admins(conn)? == 0 {
+                return Err(StoreError::FailedPrecondition(
+                    "this would leave no active administrator; make another user admin first"
+                        .into(),
+                ));
+            }
+            diesel::update(target)
+                .set(users::modified_at.eq(now_micros()))
+                .execute(conn)?;
+            Ok(user_by_id(conn, id)?.into_user())
+        })
+    }
+
+    /// Sets a user's password by name (plain text; `""` makes it blank). For
+    /// the offline `modelreg-server admin` commands.
+    pub fn set_password(&self, username: &str, password: &str) -> StoreResult<()> {
+        let secret = stored_secret(&as_client_hash(password, false))?;
+        self.write(|conn| {
+            let n = diesel::update(users::table.filter(users::username.eq(username)))
+                .set((
+                    users::password_hash.eq(&secret),
+                    users::modified_at.eq(now_micros()),
+                ))
+                .execute(conn)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("user {username} not found")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Active users whose password is blank.
+    pub fn users_with_blank_password(&self) -> StoreResult<Vec<String>> {
+        self.read(|conn| {
+            Ok(users::table
+                .filter(users::active.eq(true))
+                .filter(users::password_hash.eq(""))
+                .order_by(users::id.asc())
+                .select(users::username)
+                .load(conn)?)
+        })
     }
 }

@@ -67,8 +67,13 @@ impl Store {
         }
         let labels = serde_json::to_string(&validate::dedup_labels(
             req.labels.clone().unwrap_or_default(),
-        ))?;
-        let metadata = metadata::to_text(&req.metadata.clone().unwrap_or_default());
+        )?)?;
+        let metadata = req.metadata.clone().unwrap_or_default();
+        validate::metadata("metadata", &metadata)?;
+        let metadata = metadata::to_text(&metadata);
+        validate::text("name", req.name.as_deref(), validate::MAX_NAME_LEN)?;
+        validate::text("comment", req.comment.as_deref(), validate::MAX_TEXT_LEN)?;
+        validate::text("notes", req.notes.as_deref(), validate::MAX_TEXT_LEN)?;
         self.write(|conn| {
             let model = find_model(conn, key)?;
             if model.archived {
@@ -169,7 +174,13 @@ impl Store {
         number: i32,
         patch: PatchVersionRequest,
     ) -> StoreResult<ModelVersion> {
-        let labels = patch.labels.map(validate::dedup_labels);
+        let labels = patch.labels.map(validate::dedup_labels).transpose()?;
+        if let Some(metadata) = &patch.metadata {
+            validate::metadata("metadata", metadata)?;
+        }
+        validate::text("name", patch.name.as_deref(), validate::MAX_NAME_LEN)?;
+        validate::text("comment", patch.comment.as_deref(), validate::MAX_TEXT_LEN)?;
+        validate::text("notes", patch.notes.as_deref(), validate::MAX_TEXT_LEN)?;
         self.write(|conn| {
             let model = to_model_of(conn, key)?;
             let row = find_version(conn, &model, number)?;
@@ -242,6 +253,7 @@ impl Store {
                 .first(conn)?;
             let mut current = parse_metadata(&text)?;
             metadata::apply(&mut current, change);
+            validate::metadata("the merged metadata", &current)?;
             diesel::update(model_versions::table.find(id))
                 .set(model_versions::metadata.eq(metadata::to_text(&current)))
                 .execute(conn)?;
@@ -249,11 +261,18 @@ impl Store {
         })
     }
 
-    /// Deletes one version. Its number is not handed out again.
-    pub fn delete_version(&self, key: &ModelKey, number: i32) -> StoreResult<()> {
+    /// Deletes one version; its number is not handed out again. Only the
+    /// version's creator, the model's owner or an administrator may.
+    pub fn delete_version(&self, key: &ModelKey, number: i32, actor: &AuthUser) -> StoreResult<()> {
         self.write(|conn| {
             let model = to_model_of(conn, key)?;
             let row = find_version(conn, &model, number)?;
+            if !actor.is_admin() && row.user_id != actor.id && model.user_id != actor.id {
+                return Err(StoreError::PermissionDenied(format!(
+                    "only the creator of version {number}, the owner of model \"{}\" or an administrator may delete it",
+                    model.name
+                )));
+            }
             diesel::delete(model_versions::table.find(row.id)).execute(conn)?;
             diesel::update(models::table.find(model.id))
                 .set((

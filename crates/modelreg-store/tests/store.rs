@@ -21,7 +21,7 @@ fn user(store: &Store) -> AuthUser {
     AuthUser {
         id: user.id,
         username: user.username,
-        admin: user.admin,
+        role: user.role,
     }
 }
 
@@ -104,7 +104,7 @@ fn version_numbers_are_atomic_and_never_reused(store: Store) {
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=16).collect::<Vec<_>>());
     store
-        .delete_version(&ModelKey::Name("m".into()), 16)
+        .delete_version(&ModelKey::Name("m".into()), 16, &user(&store))
         .unwrap();
     assert_eq!(register(&store, "m", &uuid).unwrap(), 17);
 }
@@ -229,4 +229,116 @@ fn migrations_of_both_backends_stay_in_step() {
         names
     };
     assert_eq!(versions("sqlite"), versions("postgres"));
+}
+
+fn roles_ownership_and_tokens(store: Store) {
+    let admin = {
+        let (_, u) = store.login("admin", "", true).unwrap();
+        AuthUser {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+        }
+    };
+    let alice_user = store
+        .create_user(
+            &modelreg_types::NewUser {
+                username: "alice".into(),
+                ..Default::default()
+            },
+            "Alice-pw1",
+            false,
+        )
+        .unwrap();
+    assert_eq!(alice_user.role, modelreg_types::Role::Editor);
+    let alice = AuthUser {
+        id: alice_user.id,
+        username: "alice".into(),
+        role: alice_user.role,
+    };
+    store
+        .create_model(
+            &alice,
+            CreateModelRequest {
+                name: "hers".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let bob_user = store
+        .create_user(
+            &modelreg_types::NewUser {
+                username: "bob".into(),
+                ..Default::default()
+            },
+            "Bob-pw1",
+            false,
+        )
+        .unwrap();
+    let bob = AuthUser {
+        id: bob_user.id,
+        username: "bob".into(),
+        role: bob_user.role,
+    };
+    let key = ModelKey::Name("hers".into());
+    assert!(matches!(
+        store.delete_model(&key, &bob),
+        Err(StoreError::PermissionDenied(_))
+    ));
+    assert!(
+        store.get_model(&key).is_ok(),
+        "the refused delete changed nothing"
+    );
+
+    let (secret, info) = store.create_token(&bob, "ci", None).unwrap();
+    assert!(secret.starts_with("mrt_"));
+    assert_eq!(store.authenticate(&secret).unwrap().username, "bob");
+    assert!(
+        store.list_tokens(&alice).unwrap().is_empty(),
+        "others' tokens are not listed"
+    );
+    assert_eq!(store.list_tokens(&admin).unwrap().len(), 1);
+    store.revoke_token(&bob, info.id).unwrap();
+    assert!(store.authenticate(&secret).is_err(), "revoked at once");
+
+    let (session, _) = store.login("alice", "Alice-pw1", false).unwrap();
+    let deactivate = modelreg_types::PatchUserRequest {
+        active: Some(false),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.patch_user(&bob, alice.id, &deactivate),
+        Err(StoreError::PermissionDenied(_))
+    ));
+    store.patch_user(&admin, alice.id, &deactivate).unwrap();
+    assert!(
+        store.authenticate(&session).is_err(),
+        "a deactivated user's session stops at once"
+    );
+    let demote = modelreg_types::PatchUserRequest {
+        role: Some(modelreg_types::Role::Viewer),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.patch_user(&admin, admin.id, &demote),
+        Err(StoreError::FailedPrecondition(_))
+    ));
+    assert_eq!(
+        store.users_with_blank_password().unwrap(),
+        ["admin", "determined"]
+    );
+    store.delete_model(&key, &admin).unwrap();
+}
+
+#[test]
+fn sqlite_roles_ownership_and_tokens() {
+    let db = TestDb::sqlite();
+    roles_ownership_and_tokens(open(&db));
+}
+
+#[test]
+fn postgres_roles_ownership_and_tokens() {
+    if let Some(db) = TestDb::postgres() {
+        roles_ownership_and_tokens(open(&db));
+    }
 }

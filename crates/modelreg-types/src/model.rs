@@ -327,6 +327,10 @@ pub struct ModelQuery {
     pub user_ids: Vec<i32>,
     /// Only the model with this id (0: no filter).
     pub id: Option<i32>,
+    /// Models in any of these workspaces, by name.
+    pub workspace_names: Vec<String>,
+    /// Models in any of these workspaces, by id.
+    pub workspace_ids: Vec<i32>,
     /// The sort key.
     pub sort_by: crate::ModelSortBy,
     /// The order.

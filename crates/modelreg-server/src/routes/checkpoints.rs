@@ -63,3 +63,31 @@ pub async fn get_checkpoint(
     let checkpoint = blocking(move || store.get_checkpoint(&uuid)).await?;
     Ok(Json(CheckpointResponse { checkpoint }))
 }
+
+/// Determined's `Checkpoint.add_metadata`/`remove_metadata`: replaces the
+/// checkpoint's metadata with `checkpoint.metadata`; other fields are ignored.
+#[utoipa::path(
+    tag = "checkpoints",
+    params(("checkpointUuid" = String, Path, description = "The checkpoint's uuid")),
+    request_body(content = Object, description = "{\"checkpoint\": {\"metadata\": {...}}}"),
+    responses((status = 200, body = CheckpointResponse), (status = 400, body = ApiError), (status = 404, body = ApiError))
+)]
+#[post("/checkpoints/{checkpointUuid}/metadata")]
+pub async fn replace_checkpoint_metadata(
+    store: StoreData,
+    uuid: Path<String>,
+    body: JsonBody<serde_json::Value>,
+) -> ServerResult<Json<CheckpointResponse>> {
+    let metadata = match body.0.get("checkpoint").and_then(|c| c.get("metadata")) {
+        Some(serde_json::Value::Object(map)) => map.clone(),
+        Some(serde_json::Value::Null) | None => Default::default(),
+        Some(other) => {
+            return Err(crate::errors::ServerError::BadRequest(format!(
+                "checkpoint.metadata must be a JSON object, got {other}"
+            )))
+        }
+    };
+    let store = owned(&store);
+    let checkpoint = blocking(move || store.replace_checkpoint_metadata(&uuid, metadata)).await?;
+    Ok(Json(CheckpointResponse { checkpoint }))
+}

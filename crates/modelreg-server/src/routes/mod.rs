@@ -6,6 +6,8 @@ pub mod files;
 pub mod models;
 pub mod session;
 pub mod system;
+pub mod tokens;
+pub mod users;
 pub mod versions;
 
 use crate::errors::ServerError;

@@ -149,16 +149,20 @@ pub async fn move_model(
     Ok(Json(Empty {}))
 }
 
-/// Delete a model and all its versions.
+/// Delete a model and all its versions (its owner or an admin).
 #[utoipa::path(
     tag = "models",
     params(("modelName" = String, Path, description = "Model name, or all-digit id")),
-    responses((status = 200, body = Empty), (status = 404, body = ApiError))
+    responses((status = 200, body = Empty), (status = 403, body = ApiError), (status = 404, body = ApiError))
 )]
 #[delete("/models/{modelName}")]
-pub async fn delete_model(store: StoreData, name: Path<String>) -> ServerResult<Json<Empty>> {
+pub async fn delete_model(
+    store: StoreData,
+    user: CurrentUser,
+    name: Path<String>,
+) -> ServerResult<Json<Empty>> {
     let (store, key) = (owned(&store), model_key(&name));
-    blocking(move || store.delete_model(&key)).await?;
+    blocking(move || store.delete_model(&key, &user.0)).await?;
     Ok(Json(Empty {}))
 }
 

@@ -3,28 +3,55 @@
 use super::{owned, StoreData};
 use crate::auth::{bearer_token, CurrentUser};
 use crate::body::JsonBody;
-use crate::errors::{blocking, ServerResult};
+use crate::errors::{blocking, ServerError, ServerResult};
+use crate::throttle::LoginThrottle;
+use actix_web::web::Data;
 use actix_web::web::Json;
 use actix_web::{get, post, HttpRequest};
+use modelreg_store::StoreError;
 use modelreg_types::{ApiError, Empty, LoginRequest, LoginResponse, UserResponse};
 
 /// Log in; answers a session token.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 400, body = ApiError), (status = 401, body = ApiError))
+    responses((status = 200, body = LoginResponse), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 429, body = ApiError, description = "Too many failed logins; see Retry-After"))
 )]
 #[post("/auth/login")]
 pub async fn login(
     store: StoreData,
+    throttle: Data<LoginThrottle>,
+    http: HttpRequest,
     body: JsonBody<LoginRequest>,
 ) -> ServerResult<Json<LoginResponse>> {
-    let store = owned(&store);
     let req = body.0;
+    let addr = http
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if let Some(retry_after) = throttle.wait(&req.username, &addr) {
+        return Err(ServerError::TooManyLogins {
+            user: req.username,
+            retry_after,
+        });
+    }
+    let store = owned(&store);
+    let username = req.username.clone();
     let password = req.password.unwrap_or_default();
     let is_hashed = req.is_hashed.unwrap_or(false);
-    let (token, user) = blocking(move || store.login(&req.username, &password, is_hashed)).await?;
-    Ok(Json(LoginResponse { token, user }))
+    match blocking(move || store.login(&username, &password, is_hashed)).await {
+        Ok((token, user)) => {
+            throttle.succeeded(&req.username, &addr);
+            Ok(Json(LoginResponse { token, user }))
+        }
+        Err(err) => {
+            if matches!(err, ServerError::Store(StoreError::Unauthenticated(_))) {
+                throttle.failed(&req.username, &addr);
+                tracing::warn!(user = %req.username, %addr, "failed login");
+            }
+            Err(err)
+        }
+    }
 }
 
 /// The user the token belongs to.

@@ -126,22 +126,23 @@ pub async fn change_version_metadata(
     Ok(Json(ModelVersionResponse { model_version }))
 }
 
-/// Delete one version; its number is never handed out again.
+/// Delete one version (its creator, the model's owner or an admin); its number is never handed out again.
 #[utoipa::path(
     tag = "versions",
     params(
         ("modelName" = String, Path, description = "Model name, or all-digit id"),
         ("modelVersionNum" = i32, Path, description = "Version number"),
     ),
-    responses((status = 200, body = Empty), (status = 400, body = ApiError), (status = 404, body = ApiError))
+    responses((status = 200, body = Empty), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError))
 )]
 #[delete("/models/{modelName}/versions/{modelVersionNum}")]
 pub async fn delete_version(
     store: StoreData,
+    user: CurrentUser,
     path: Path<(String, String)>,
 ) -> ServerResult<Json<Empty>> {
     let number = version_number(&path.1)?;
     let (store, key) = (owned(&store), model_key(&path.0));
-    blocking(move || store.delete_version(&key, number)).await?;
+    blocking(move || store.delete_version(&key, number, &user.0)).await?;
     Ok(Json(Empty {}))
 }

@@ -1,0 +1,2 @@
+DROP TABLE api_tokens;
+ALTER TABLE users DROP COLUMN role;
