@@ -6,6 +6,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use modelreg_client::types::{CheckpointState, CheckpointTraining, Metadata, ModelSortBy, OrderBy};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// The command-line client of the modelreg model registry.
 #[derive(Debug, Parser)]
@@ -112,6 +113,17 @@ pub enum ModelCommand {
     Delete {
         /// The model's name (or id).
         name: String,
+    },
+    /// Download the checkpoint of a model's latest version (or the one asked for) into a folder.
+    Download {
+        /// The model's name (or id).
+        name: String,
+        /// Download this version instead of the latest.
+        #[arg(long)]
+        version: Option<i32>,
+        /// The folder to download into (created if missing).
+        #[arg(long, short = 'o')]
+        output: PathBuf,
     },
 }
 
@@ -230,6 +242,66 @@ pub enum CheckpointCommand {
     },
     /// List checkpoints, oldest first.
     List,
+    /// Upload a folder's files as a new checkpoint and print its uuid.
+    Upload(UploadArgs),
+    /// Download a checkpoint's files into a folder, checking every SHA-256.
+    Download {
+        /// The checkpoint's uuid.
+        uuid: String,
+        /// The folder to download into (created if missing).
+        #[arg(long, short = 'o')]
+        output: PathBuf,
+    },
+    /// List a checkpoint's files with their sizes and SHA-256.
+    Files {
+        /// The checkpoint's uuid.
+        uuid: String,
+    },
+    /// Register an external checkpoint whose files stay at a URI (s3://, file://, ...).
+    RegisterExternal(RegisterExternalArgs),
+    /// Delete a checkpoint that no model version references, with its files.
+    Delete {
+        /// The checkpoint's uuid.
+        uuid: String,
+    },
+}
+
+/// `modelreg checkpoint upload`
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The folder whose files make the checkpoint (symbolic links are followed).
+    pub dir: PathBuf,
+    /// Metadata, a JSON object (e.g. steps_completed).
+    #[arg(long, value_parser = parse_object)]
+    pub metadata: Option<Metadata>,
+    /// The framework that wrote the files, e.g. torch-2.4 (recorded as metadata.framework).
+    #[arg(long)]
+    pub framework: Option<String>,
+    /// The files' format, e.g. safetensors (recorded as metadata.format).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Training metadata, a JSON object (trialId, experimentId, experimentConfig, hparams, ...).
+    #[arg(long, value_parser = parse_training)]
+    pub training: Option<CheckpointTraining>,
+    /// The task that wrote the files.
+    #[arg(long)]
+    pub task_id: Option<String>,
+    /// The uuid; a new one is generated when absent.
+    #[arg(long)]
+    pub uuid: Option<String>,
+}
+
+/// `modelreg checkpoint register-external`
+#[derive(Debug, Args)]
+pub struct RegisterExternalArgs {
+    /// Where the files are, e.g. s3://bucket/run-7/.
+    pub uri: String,
+    /// Its files, a JSON object of path -> size in bytes.
+    #[arg(long, value_parser = parse_resources)]
+    pub resources: Option<BTreeMap<String, i64>>,
+    /// Metadata, a JSON object (e.g. framework, format).
+    #[arg(long, value_parser = parse_object)]
+    pub metadata: Option<Metadata>,
 }
 
 /// `modelreg checkpoint create`
@@ -444,6 +516,40 @@ mod tests {
         );
         assert!(parse_resources(r#"{"a.pt": -1}"#).is_err());
         assert!(parse_resources(r#"{"a.pt": "big"}"#).is_err());
+    }
+
+    #[test]
+    fn transfers_take_a_folder_and_an_output() {
+        let cli = parse(&[
+            "checkpoint",
+            "upload",
+            "./ckpt",
+            "--framework",
+            "torch-2.4",
+            "--format",
+            "pt",
+            "--metadata",
+            r#"{"steps_completed": 5}"#,
+        ])
+        .unwrap();
+        let Command::Checkpoint(CheckpointCommand::Upload(args)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.dir, PathBuf::from("./ckpt"));
+        assert_eq!(args.framework.as_deref(), Some("torch-2.4"));
+        assert_eq!(args.metadata.unwrap()["steps_completed"], 5);
+        let cli = parse(&["model", "download", "m", "--version", "3", "-o", "out"]).unwrap();
+        let Command::Model(ModelCommand::Download {
+            version, output, ..
+        }) = cli.command
+        else {
+            panic!()
+        };
+        assert_eq!((version, output), (Some(3), PathBuf::from("out")));
+        assert!(
+            parse(&["checkpoint", "download", "u"]).is_err(),
+            "-o is required"
+        );
     }
 
     #[test]

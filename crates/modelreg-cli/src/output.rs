@@ -3,7 +3,9 @@
 use crate::error::CliResult;
 use chrono::{DateTime, Utc};
 use comfy_table::{presets, Table};
-use modelreg_client::types::{Checkpoint, Metadata, Model, ModelVersion, Pagination};
+use modelreg_client::types::{
+    Checkpoint, CheckpointFile, Metadata, Model, ModelVersion, Pagination,
+};
 use serde::Serialize;
 use std::io::Write;
 
@@ -141,6 +143,10 @@ pub fn checkpoint_details(c: &Checkpoint) -> Table {
     let mut t = table();
     t.add_row(["UUID", &c.uuid]);
     t.add_row(["State", c.state.name()]);
+    t.add_row(["Storage", c.storage.name()]);
+    if !c.external_uri.is_empty() {
+        t.add_row(["External URI", &c.external_uri]);
+    }
     t.add_row(["Task ID", &c.task_id]);
     t.add_row([
         "Reported",
@@ -177,6 +183,16 @@ pub fn checkpoints_table(checkpoints: &[Checkpoint]) -> Table {
             c.resources.len().to_string(),
             c.resources.values().sum::<i64>().to_string(),
         ]);
+    }
+    t
+}
+
+/// One row per file of a checkpoint's manifest.
+pub fn files_table(files: &[CheckpointFile]) -> Table {
+    let mut t = table();
+    t.set_header(["Path", "Bytes", "SHA-256"]);
+    for f in files {
+        t.add_row([f.path.clone(), f.size.to_string(), f.sha256.clone()]);
     }
     t
 }

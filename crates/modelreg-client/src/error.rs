@@ -274,4 +274,27 @@ mod tests {
         assert_eq!(err.status(), None);
         assert_eq!(err.to_string(), "model \"m\" has no versions");
     }
+
+    #[test]
+    fn a_file_error_names_the_file_once_and_looks_through_to_its_cause() {
+        let api = ClientError::from_response(
+            400,
+            br#"{"error": {"code": 3, "reason": "InvalidArgument", "error": "bad"}}"#,
+        );
+        let err = api.in_file("a/b.bin");
+        assert_eq!(err.to_string(), "file \"a/b.bin\": bad");
+        assert!(err.is_invalid());
+        assert_eq!(err.status(), Some(400));
+        assert_eq!(err.file_path(), Some("a/b.bin"));
+        assert!(!err.is_corrupt());
+        // Wrapping twice keeps the first file.
+        assert_eq!(err.in_file("other").file_path(), Some("a/b.bin"));
+
+        let message = r#"file "a/b.bin" of checkpoint u is corrupt: read 3 bytes"#;
+        let body =
+            serde_json::json!({"error": {"code": 15, "reason": "DataLoss", "error": message}});
+        let err = ClientError::from_response(500, body.to_string().as_bytes()).in_file("a/b.bin");
+        assert_eq!(err.to_string(), message);
+        assert!(err.is_corrupt());
+    }
 }

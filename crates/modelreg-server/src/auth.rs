@@ -6,6 +6,7 @@
 //! forget them; handlers read the user with the [`CurrentUser`] extractor.
 //! Ownership rules (who may delete a model or a version) live in the store.
 
+use crate::auth_cache::AuthCache;
 use crate::errors::{blocking, ServerError};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -63,6 +64,15 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
+/// Whether a request may end sessions or change who a token acts as:
+/// logout, token revocation, and any change to a user.
+fn is_identity_change(method: &Method, path: &str) -> bool {
+    *method != Method::GET
+        && (path == "/api/v1/auth/logout"
+            || path.starts_with("/api/v1/tokens/")
+            || path.starts_with("/api/v1/users/"))
+}
+
 /// Middleware: refuses API requests without a live session with 401.
 pub async fn require_token(
     req: ServiceRequest,
@@ -75,13 +85,22 @@ pub async fn require_token(
         None => Err(ServerError::Store(StoreError::Unauthenticated(
             "authentication required: log in and send the token as \"Authorization: Bearer <token>\"".into(),
         ))),
-        Some(token) => match req.app_data::<web::Data<Store>>() {
-            Some(store) => {
-                let store = store.get_ref().clone();
-                blocking(move || store.authenticate(&token)).await
+        Some(token) => {
+            let cache = req.app_data::<web::Data<AuthCache>>().cloned();
+            match (cache.as_ref().and_then(|c| c.get(&token)), req.app_data::<web::Data<Store>>()) {
+                (Some(user), _) => Ok(user),
+                (None, Some(store)) => {
+                    let store = store.get_ref().clone();
+                    let checked = token.clone();
+                    let user = blocking(move || store.authenticate(&checked)).await;
+                    if let (Ok(user), Some(cache)) = (&user, &cache) {
+                        cache.put(&token, user);
+                    }
+                    user
+                }
+                (None, None) => Err(ServerError::Blocking),
             }
-            None => Err(ServerError::Blocking),
-        },
+        }
     };
     let user = user.and_then(|user| {
         let needed = required_role(req.method(), req.path());
@@ -97,7 +116,15 @@ pub async fn require_token(
     match user {
         Ok(user) => {
             req.extensions_mut().insert(user);
-            Ok(next.call(req).await?.map_into_left_body())
+            let forgets_users = is_identity_change(req.method(), req.path());
+            let cache = req.app_data::<web::Data<AuthCache>>().cloned();
+            let response = next.call(req).await?;
+            if forgets_users {
+                if let Some(cache) = cache {
+                    cache.clear();
+                }
+            }
+            Ok(response.map_into_left_body())
         }
         Err(err) => Ok(req
             .into_response(err.error_response())

@@ -58,6 +58,13 @@ pub struct ServerConfig {
     #[arg(long, env = "MODELREG_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Milliseconds this process remembers who a token belongs to (0: ask the
+    /// database on every request). Logouts, revocations and user changes
+    /// made through this process apply at once; through another replica,
+    /// within this time.
+    #[arg(long, env = "MODELREG_AUTH_CACHE_MS", default_value_t = 1000)]
+    pub auth_cache_ms: u64,
+
     /// Hours a login session lasts (API tokens have their own expiry).
     #[arg(long, env = "MODELREG_SESSION_HOURS", default_value_t = 7 * 24)]
     pub session_hours: u64,

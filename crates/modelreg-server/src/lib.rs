@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod artifacts;
 pub mod auth;
+pub mod auth_cache;
 pub mod body;
 pub mod config;
 pub mod errors;
@@ -136,6 +137,9 @@ pub fn run(
     ));
     let upload_limit = routes::files::UploadLimit(config.max_upload_bytes);
     let throttle = web::Data::new(throttle::LoginThrottle::default());
+    let auth_cache = web::Data::new(auth_cache::AuthCache::new(
+        std::time::Duration::from_millis(config.auth_cache_ms),
+    ));
     let store = web::Data::new(store);
     let spec = openapi_document();
     let mut server = HttpServer::new(move || {
@@ -144,6 +148,7 @@ pub fn run(
             .app_data(artifacts.clone())
             .app_data(web::Data::new(upload_limit))
             .app_data(throttle.clone())
+            .app_data(auth_cache.clone())
             .app_data(web::Data::new(identity.clone()))
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))

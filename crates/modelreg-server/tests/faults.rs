@@ -18,6 +18,12 @@ struct Replica {
 impl Replica {
     /// Starts a server process on the database URL, without waiting for it.
     fn spawn(database_url: &str, data_dir: &Path) -> Replica {
+        // Generous: these tests run beside others on two shared cores.
+        Replica::spawn_with_timeout(database_url, data_dir, 30)
+    }
+
+    /// Like [`Replica::spawn`], waiting at most `db_timeout_secs` for a database connection.
+    fn spawn_with_timeout(database_url: &str, data_dir: &Path, db_timeout_secs: u32) -> Replica {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -27,14 +33,8 @@ impl Replica {
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data_dir)
-            .args([
-                "--database-url",
-                database_url,
-                "--db-timeout-secs",
-                "1",
-                "--workers",
-                "2",
-            ])
+            .args(["--database-url", database_url, "--workers", "2"])
+            .args(["--db-timeout-secs", &db_timeout_secs.to_string()])
             .env("MODELREG_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -395,7 +395,7 @@ async fn a_postgres_outage_gives_503_and_the_server_recovers_without_a_restart()
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Replica::spawn(&cluster.url, dir.path());
+    let mut server = Replica::spawn_with_timeout(&cluster.url, dir.path(), 1);
     server.wait_healthy().await;
     let http = Http::login(&server.url).await;
     let url = server.url.clone();

@@ -341,7 +341,7 @@ impl Store {
         change: &MetadataChange,
     ) -> StoreResult<Model> {
         metadata::check_change(change)?;
-        self.write(|conn| {
+        let id = self.write(|conn| {
             let id = find_model(conn, key)?.id;
             // Write first: the row lock (PostgreSQL) is taken before the read,
             // so concurrent merges queue up instead of overwriting each other.
@@ -358,8 +358,9 @@ impl Store {
             diesel::update(models::table.find(id))
                 .set(models::metadata.eq(metadata::to_text(&current)))
                 .execute(conn)?;
-            model_by_id(conn, id)
-        })
+            Ok(id)
+        })?;
+        self.read(|conn| model_by_id(conn, id))
     }
 
     /// Archives or unarchives a model.

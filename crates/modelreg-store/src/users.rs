@@ -74,8 +74,8 @@ impl Store {
     /// Creates the built-in users `admin` (an administrator) and `determined`
     /// (an editor), both with blank passwords, if they do not exist yet.
     pub(crate) fn ensure_builtin_users(&self) -> StoreResult<()> {
-        self.write(|conn| {
-            for (username, role) in [("admin", Role::Admin), ("determined", Role::Editor)] {
+        for (username, role) in [("admin", Role::Admin), ("determined", Role::Editor)] {
+            let created = self.write(|conn| {
                 let exists: i64 = users::table
                     .filter(users::username.eq(username))
                     .count()
@@ -93,9 +93,15 @@ impl Store {
                         })
                         .execute(conn)?;
                 }
+                Ok(())
+            });
+            match created {
+                // Another replica starting at the same moment created it first.
+                Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
+                Err(err) => return Err(err),
             }
-            Ok(())
-        })
+        }
+        Ok(())
     }
 
     /// A user by id.

@@ -74,7 +74,7 @@ impl Store {
         validate::text("name", req.name.as_deref(), validate::MAX_NAME_LEN)?;
         validate::text("comment", req.comment.as_deref(), validate::MAX_TEXT_LEN)?;
         validate::text("notes", req.notes.as_deref(), validate::MAX_TEXT_LEN)?;
-        self.write(|conn| {
+        let loaded = self.write(|conn| {
             let model = find_model(conn, key)?;
             if model.archived {
                 return Err(StoreError::FailedPrecondition(format!(
@@ -119,8 +119,10 @@ impl Store {
                     user_id: user.id,
                 })
                 .execute(conn)?;
-            load_version(conn, model.id, number)
-        })
+            Ok((model.id, number))
+        })?;
+        // Read back after the commit, so the model's row lock is held only for the write.
+        self.read(|conn| load_version(conn, loaded.0, loaded.1))
     }
 
     /// One version of a model.
@@ -240,7 +242,7 @@ impl Store {
         change: &MetadataChange,
     ) -> StoreResult<ModelVersion> {
         metadata::check_change(change)?;
-        self.write(|conn| {
+        let loaded = self.write(|conn| {
             let model = to_model_of(conn, key)?;
             let id = find_version(conn, &model, number)?.id;
             // Write first, so the row is locked before it is read (see models.rs).
@@ -257,8 +259,9 @@ impl Store {
             diesel::update(model_versions::table.find(id))
                 .set(model_versions::metadata.eq(metadata::to_text(&current)))
                 .execute(conn)?;
-            load_version(conn, model.id, number)
-        })
+            Ok((model.id, number))
+        })?;
+        self.read(|conn| load_version(conn, loaded.0, loaded.1))
     }
 
     /// Deletes one version; its number is not handed out again. Only the

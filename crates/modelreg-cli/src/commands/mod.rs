@@ -3,6 +3,7 @@
 mod auth;
 mod checkpoints;
 mod models;
+mod transfer;
 mod versions;
 
 use crate::cli::{Cli, Command};

@@ -1,6 +1,6 @@
 //! `modelreg model ...`: models themselves (versions are in `versions.rs`).
 
-use super::{versions, Ctx};
+use super::{transfer, versions, Ctx};
 use crate::cli::{CreateModelArgs, ListModelsArgs, MetadataCommand, ModelCommand, UpdateModelArgs};
 use crate::error::CliResult;
 use crate::output::{
@@ -36,6 +36,11 @@ pub fn run(ctx: &Ctx, command: &ModelCommand, out: &mut dyn Write) -> CliResult<
         ModelCommand::Archive { name } => set_archived(ctx, name, true, out),
         ModelCommand::Unarchive { name } => set_archived(ctx, name, false, out),
         ModelCommand::Delete { name } => delete(ctx, name, out),
+        ModelCommand::Download {
+            name,
+            version,
+            output,
+        } => transfer::model_download(ctx, name, *version, output, out),
     }
 }
 

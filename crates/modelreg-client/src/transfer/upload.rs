@@ -259,6 +259,15 @@ mod tests {
     use futures_util::TryStreamExt;
 
     #[test]
+    fn each_segment_of_a_file_path_is_percent_encoded() {
+        let client = Client::with_token("http://h:1", "t").unwrap();
+        assert_eq!(
+            client.file_url("u", "dir/a b%?#.bin").as_str(),
+            "http://h:1/api/v1/checkpoints/u/files/dir/a%20b%25%3F%23.bin"
+        );
+    }
+
+    #[test]
     fn framework_and_format_go_into_the_metadata() {
         let request = create_request(UploadOptions {
             metadata: Some(
