@@ -8,6 +8,9 @@ use modelreg_client::types::{CheckpointState, CheckpointTraining, Metadata, Mode
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+mod accounts;
+pub use accounts::{TokenCommand, UserCommand};
+
 /// The command-line client of the modelreg model registry.
 #[derive(Debug, Parser)]
 #[command(name = "modelreg", version, about)]
@@ -36,6 +39,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// A PEM file of CA certificates to trust for an https:// server (besides the system's).
+    #[arg(long, env = "MODELREG_CA_FILE", global = true)]
+    pub ca_file: Option<PathBuf>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -56,6 +63,12 @@ pub enum Command {
     Logout,
     /// Show the user the commands act as.
     Whoami,
+    /// Manage users and their roles (admins; anyone may set their own password).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage long-lived API tokens for automation (use one as MODELREG_TOKEN).
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// `modelreg model ...`

@@ -46,6 +46,11 @@ impl CliError {
             }
             source = cause.source();
         }
+        if matches!(self, CliError::Client(e) if e.is_certificate_error()) {
+            line.push_str(
+                " (if the server's certificate comes from a private CA, pass the CA's PEM file with --ca-file or MODELREG_CA_FILE)",
+            );
+        }
         line.replace('\n', " ")
     }
 }
@@ -58,7 +63,11 @@ mod tests {
     fn server_errors_show_the_servers_message_only() {
         let error =
             modelreg_client::ApiError::new(6, "AlreadyExists", "model \"m\" already exists");
-        let err = CliError::from(ClientError::Api { status: 409, error });
+        let err = CliError::from(ClientError::Api {
+            status: 409,
+            error,
+            retry_after_secs: None,
+        });
         assert_eq!(err.one_line(), "model \"m\" already exists");
     }
 

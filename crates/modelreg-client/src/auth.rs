@@ -2,6 +2,7 @@
 
 use crate::client::Client;
 use crate::error::Result;
+use crate::options::ClientOptions;
 use modelreg_types::{Empty, InfoResponse, LoginRequest, LoginResponse, User, UserResponse};
 use reqwest::Method;
 use sha2::{Digest, Sha512};
@@ -39,14 +40,39 @@ impl Client {
     /// # }
     /// ```
     pub async fn login(server_url: &str, username: &str, password: &str) -> Result<Client> {
-        let anonymous = Client::anonymous(server_url)?;
+        Client::login_with(server_url, username, password, &ClientOptions::default()).await
+    }
+
+    /// Logs in like [`Client::login`], connecting as `options` say (e.g.
+    /// trusting a private CA for HTTPS).
+    ///
+    /// Too many failed logins for one user make the server refuse further
+    /// attempts for a while: HTTP 429, with [`crate::ClientError::retry_after`]
+    /// saying how long to wait.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> modelreg_client::Result<()> {
+    /// use modelreg_client::{Client, ClientOptions};
+    ///
+    /// let options = ClientOptions::with_ca_file("ca.pem");
+    /// let client = Client::login_with("https://127.0.0.1:8443", "admin", "s3cret", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login_with(
+        server_url: &str,
+        username: &str,
+        password: &str,
+        options: &ClientOptions,
+    ) -> Result<Client> {
+        let anonymous = Client::connect(server_url, options)?;
         let body = LoginRequest {
             username: username.to_string(),
             password: Some(hash_password(password)),
             is_hashed: Some(true),
         };
         let answer: LoginResponse = anonymous.post(&["auth", "login"], &body).await?;
-        Client::build(server_url, Some(answer.token))
+        Ok(anonymous.with_session_token(answer.token))
     }
 
     /// A client that sends a token obtained earlier (a session token from
@@ -58,7 +84,7 @@ impl Client {
     /// assert_eq!(client.token(), Some("abc"));
     /// ```
     pub fn with_token(server_url: &str, token: impl Into<String>) -> Result<Client> {
-        Client::build(server_url, Some(token.into()))
+        Client::connect_with_token(server_url, token, &ClientOptions::default())
     }
 
     /// Ends the session on the server; the token is refused afterwards.

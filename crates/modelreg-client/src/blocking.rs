@@ -25,6 +25,7 @@
 
 mod checkpoints;
 mod models;
+mod users;
 mod versions;
 
 pub use models::RegisteredModel;
@@ -62,6 +63,47 @@ impl Client {
         let rt = new_runtime()?;
         let inner = rt.block_on(crate::Client::login(server_url, username, password))?;
         Ok(Client { inner, rt })
+    }
+
+    /// Logs in, connecting as `options` say (e.g. trusting a private CA);
+    /// see [`crate::Client::login_with`].
+    ///
+    /// ```no_run
+    /// use modelreg_client::{blocking::Client, ClientOptions};
+    ///
+    /// let options = ClientOptions::with_ca_file("ca.pem");
+    /// let client = Client::login_with("https://127.0.0.1:8443", "admin", "s3cret", &options)?;
+    /// # Ok::<(), modelreg_client::ClientError>(())
+    /// ```
+    pub fn login_with(
+        server_url: &str,
+        username: &str,
+        password: &str,
+        options: &crate::ClientOptions,
+    ) -> Result<Client> {
+        let rt = new_runtime()?;
+        let inner = rt.block_on(crate::Client::login_with(
+            server_url, username, password, options,
+        ))?;
+        Ok(Client { inner, rt })
+    }
+
+    /// A client without a token that connects as `options` say; see
+    /// [`crate::Client::connect`].
+    pub fn connect(server_url: &str, options: &crate::ClientOptions) -> Result<Client> {
+        Client::from_async(crate::Client::connect(server_url, options)?)
+    }
+
+    /// A client that sends a token obtained earlier and connects as
+    /// `options` say; see [`crate::Client::connect_with_token`].
+    pub fn connect_with_token(
+        server_url: &str,
+        token: impl Into<String>,
+        options: &crate::ClientOptions,
+    ) -> Result<Client> {
+        Client::from_async(crate::Client::connect_with_token(
+            server_url, token, options,
+        )?)
     }
 
     /// A client that sends a token obtained earlier; see [`crate::Client::with_token`].

@@ -3,13 +3,13 @@
 //! and walking paginated lists.
 
 use crate::error::{ClientError, Result};
+use crate::options::ClientOptions;
 use modelreg_types::Pagination;
 use reqwest::{Method, RequestBuilder, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// An async client of one modelreg server, acting as one user.
 ///
@@ -56,15 +56,45 @@ impl Client {
     /// (`/info`, login). Every other call answers 401; use
     /// [`Client::login`] or [`Client::with_token`] instead.
     pub fn anonymous(server_url: &str) -> Result<Client> {
-        Client::build(server_url, None)
+        Client::connect(server_url, &ClientOptions::default())
     }
 
-    pub(crate) fn build(server_url: &str, token: Option<String>) -> Result<Client> {
+    /// A client without a token, like [`Client::anonymous`], that connects
+    /// as `options` say (e.g. trusting a private CA for HTTPS).
+    /// [`Client::login_with`] and [`Client::connect_with_token`] take the
+    /// same options.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> modelreg_client::Result<()> {
+    /// use modelreg_client::{Client, ClientOptions};
+    ///
+    /// let options = ClientOptions::with_ca_file("ca.pem");
+    /// let info = Client::connect("https://127.0.0.1:8443", &options)?.info().await?;
+    /// println!("modelreg {}", info.modelreg_version);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connect(server_url: &str, options: &ClientOptions) -> Result<Client> {
+        Client::build(server_url, None, options)
+    }
+
+    /// A client that sends a token obtained earlier, like
+    /// [`Client::with_token`], and connects as `options` say.
+    pub fn connect_with_token(
+        server_url: &str,
+        token: impl Into<String>,
+        options: &ClientOptions,
+    ) -> Result<Client> {
+        Client::build(server_url, Some(token.into()), options)
+    }
+
+    pub(crate) fn build(
+        server_url: &str,
+        token: Option<String>,
+        options: &ClientOptions,
+    ) -> Result<Client> {
         let base = parse_server_url(server_url)?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("modelreg-client/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
+        let http = options.http_client()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -86,6 +116,18 @@ impl Client {
                 base: self.inner.base.clone(),
                 token: self.inner.token.clone(),
                 page_size: i32::try_from(size).unwrap_or(i32::MAX),
+            }),
+        }
+    }
+
+    /// A client like this one, on the same connections, that sends `token`.
+    pub(crate) fn with_session_token(&self, token: String) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base: self.inner.base.clone(),
+                token: Some(token),
+                page_size: self.inner.page_size,
             }),
         }
     }
@@ -137,9 +179,12 @@ impl Client {
         let response = request.send().await?;
         let status = response.status();
         let url = response.url().to_string();
+        let retry_after = retry_after(response.headers());
         let body = response.bytes().await?;
         if !status.is_success() {
-            return Err(ClientError::from_response(status.as_u16(), &body));
+            return Err(
+                ClientError::from_response(status.as_u16(), &body).with_retry_after(retry_after)
+            );
         }
         serde_json::from_slice(&body).map_err(|source| ClientError::Decode { url, source })
     }
@@ -191,6 +236,14 @@ impl Client {
         let request = self.request(Method::DELETE, self.api_url(segments));
         self.send::<modelreg_types::Empty>(request).await.map(drop)
     }
+}
+
+/// The `Retry-After` header in seconds, as the server sends it on a 429
+/// (the HTTP-date form is not used by modelreg and is ignored).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u16> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    let secs: u64 = value.trim().parse().ok()?;
+    Some(u16::try_from(secs).unwrap_or(u16::MAX))
 }
 
 /// Checks a server URL: http or https, with a host; drops any query or fragment.

@@ -8,6 +8,7 @@
 
 use modelreg_types::ApiError;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What a call of the SDK returns.
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
@@ -24,6 +25,11 @@ pub enum ClientError {
         status: u16,
         /// The error body.
         error: ApiError,
+        /// How many seconds the server asked to wait before trying again
+        /// (its `Retry-After` header, sent with 429 after repeated failed
+        /// logins), at most `u16::MAX`; see [`ClientError::retry_after`].
+        /// (A `u16` keeps the error small.)
+        retry_after_secs: Option<u16>,
     },
     /// The request could not be sent or its answer not read (connection
     /// refused, timeout, TLS failure, ...).
@@ -187,13 +193,93 @@ impl ClientError {
         self.status() == Some(400)
     }
 
+    /// Whether the user is known but their role or ownership does not allow
+    /// the call (HTTP 403): a viewer writing, an editor deleting another
+    /// user's model, a non-admin managing users.
+    ///
+    /// ```
+    /// use modelreg_client::{ApiError, ClientError};
+    ///
+    /// let error = ApiError::new(7, "PermissionDenied", "user v is a viewer and this needs the editor role");
+    /// let err = ClientError::Api { status: 403, error, retry_after_secs: None };
+    /// assert!(err.is_permission_denied());
+    /// assert!(!err.is_unauthenticated());
+    /// ```
+    pub fn is_permission_denied(&self) -> bool {
+        self.status() == Some(403)
+    }
+
+    /// How long to wait before trying again, when the server refused the
+    /// call as too frequent (HTTP 429, e.g. after repeated failed logins)
+    /// and said so in `Retry-After`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> modelreg_client::Result<()> {
+    /// use modelreg_client::Client;
+    ///
+    /// if let Err(err) = Client::login("http://127.0.0.1:8080", "alice", "guess").await {
+    ///     if let Some(wait) = err.retry_after() {
+    ///         eprintln!("too many failed logins; try again in {} s", wait.as_secs());
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ClientError::Api {
+                status: 429,
+                retry_after_secs,
+                ..
+            } => retry_after_secs.map(|secs| Duration::from_secs(secs.into())),
+            ClientError::File { source, .. } => source.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether the connection failed because the server's TLS certificate
+    /// was not trusted (unknown issuer, wrong name, expired, ...): for a
+    /// server whose certificate comes from a private CA, pass that CA with
+    /// [`crate::ClientOptions::ca_file`].
+    pub fn is_certificate_error(&self) -> bool {
+        let ClientError::Transport(error) = self else {
+            return false;
+        };
+        // reqwest keeps rustls's error deep in its chain, behind hyper's
+        // and io's; its text is the stable part ("invalid peer certificate").
+        let mut source: Option<&dyn std::error::Error> = Some(error);
+        while let Some(cause) = source {
+            if cause.to_string().contains("invalid peer certificate") {
+                return true;
+            }
+            source = cause.source();
+        }
+        false
+    }
+
+    /// Sets the `Retry-After` of an error answer, in seconds.
+    pub(crate) fn with_retry_after(self, secs: Option<u16>) -> ClientError {
+        match self {
+            ClientError::Api { status, error, .. } => ClientError::Api {
+                status,
+                error,
+                retry_after_secs: secs,
+            },
+            other => other,
+        }
+    }
+
     /// Builds the error for a failed answer from its status and body.
     pub(crate) fn from_response(status: u16, body: &[u8]) -> ClientError {
         let error = match serde_json::from_slice::<ApiError>(body) {
             Ok(error) => error,
             Err(_) => synthesize(status, body),
         };
-        ClientError::Api { status, error }
+        ClientError::Api {
+            status,
+            error,
+            retry_after_secs: None,
+        }
     }
 }
 
@@ -296,5 +382,21 @@ mod tests {
         let err = ClientError::from_response(500, body.to_string().as_bytes()).in_file("a/b.bin");
         assert_eq!(err.to_string(), message);
         assert!(err.is_corrupt());
+    }
+
+    #[test]
+    fn forbidden_and_throttled_answers_are_recognized() {
+        let body = br#"{"error": {"code": 7, "reason": "PermissionDenied", "error": "no"}}"#;
+        let err = ClientError::from_response(403, body);
+        assert!(err.is_permission_denied());
+        assert_eq!(err.retry_after(), None);
+
+        let err = ClientError::from_response(429, b"").with_retry_after(Some(4));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(4)));
+        assert!(!err.is_permission_denied());
+        assert_eq!(err.api_error().unwrap().error.reason, "ResourceExhausted");
+        // Only a 429 asks to wait.
+        let err = ClientError::from_response(503, b"").with_retry_after(Some(4));
+        assert_eq!(err.retry_after(), None);
     }
 }

@@ -9,6 +9,13 @@
 //! are the wire types of [`modelreg_types`], re-exported here. [`blocking`]
 //! has the same API without `async`.
 //!
+//! Admins manage users and their roles ([`Client::create_user`],
+//! [`Client::set_user_role`], [`Client::set_user_active`], ...); anyone
+//! can create long-lived API tokens for automation
+//! ([`Client::create_token`]) and use one with [`Client::with_token`]. A
+//! server whose HTTPS certificate comes from a private CA is reached with
+//! [`ClientOptions::ca_file`] ([`Client::login_with`]).
+//!
 //! ```no_run
 //! # async fn demo() -> modelreg_client::Result<()> {
 //! use modelreg_client::{Client, CreateModelOptions, UploadOptions};
@@ -38,14 +45,18 @@ mod checkpoints;
 mod client;
 mod error;
 mod models;
+mod options;
 mod query;
+mod tokens;
 mod transfer;
+mod users;
 mod versions;
 
 pub use auth::hash_password;
 pub use client::Client;
 pub use error::{ClientError, Result};
 pub use models::{to_metadata, CreateModelOptions, ModelFilter, RegisteredModel};
+pub use options::ClientOptions;
 pub use transfer::{DownloadOptions, Progress, ProgressHook, UploadOptions};
 pub use versions::RegisteredVersion;
 
@@ -57,6 +68,7 @@ pub use modelreg_types::{
     PageRequest, PatchModelRequest, PatchVersionRequest, RegisterVersionRequest, User,
     VersionQuery, VersionSortBy,
 };
+pub use modelreg_types::{NewUser, PatchUserRequest, Role, TokenInfo, UsersResponse};
 
 /// The README's examples, compiled as doctests so they cannot drift from the API.
 #[doc = include_str!("../../../README.md")]

@@ -4,7 +4,6 @@ use super::Ctx;
 use crate::error::CliResult;
 use crate::output::write_json;
 use crate::session::Settings;
-use modelreg_client::blocking::Client;
 use modelreg_client::types::{Empty, UserResponse};
 use std::io::Write;
 
@@ -28,7 +27,7 @@ pub fn login(settings: &Settings, out: &mut dyn Write) -> CliResult<()> {
 pub fn logout(settings: &Settings, out: &mut dyn Write) -> CliResult<()> {
     let cached = settings.token_cache().remove(&settings.server)?;
     if let Some(entry) = &cached {
-        let client = Client::with_token(&settings.server, entry.token.clone())?;
+        let client = settings.client_with_token(entry.token.clone())?;
         // A token the server no longer knows is as good as logged out.
         if let Err(err) = client.logout() {
             if !err.is_unauthenticated() {

@@ -3,7 +3,9 @@
 mod auth;
 mod checkpoints;
 mod models;
+mod tokens;
 mod transfer;
+mod users;
 mod versions;
 
 use crate::cli::{Cli, Command};
@@ -30,6 +32,8 @@ pub fn run(cli: &Cli, settings: &Settings, out: &mut dyn Write) -> CliResult<()>
         Command::Checkpoint(command) => {
             with_session(settings, |ctx| checkpoints::run(ctx, command, out))
         }
+        Command::User(command) => users::run(settings, command, &mut std::io::stdin().lock(), out),
+        Command::Token(command) => tokens::run(settings, command, out, &mut std::io::stderr()),
     }
 }
 
