@@ -11,6 +11,9 @@ use serde::Serialize;
 use std::future::Future;
 use std::sync::Arc;
 
+/// The most items the server returns in one page; a larger `limit` is a 400.
+pub const MAX_PAGE_SIZE: i32 = 1000;
+
 /// An async client of one modelreg server, acting as one user.
 ///
 /// Cheap to clone: clones share one connection pool and one token. Make one
@@ -106,16 +109,18 @@ impl Client {
     }
 
     /// A client like this one that fetches lists ([`Client::get_models`],
-    /// [`crate::RegisteredModel::get_versions`], [`Client::list_checkpoints`])
-    /// at most `size` items per request; 0 (the default) asks for each list
-    /// in one request. The result is the same either way.
+    /// [`crate::RegisteredModel::get_versions`], [`Client::list_checkpoints`],
+    /// [`Client::list_users`]) at most `size` items per request; 0 (the
+    /// default) leaves the page size to the server. Sizes above the
+    /// server's cap of [`MAX_PAGE_SIZE`] are lowered to it. The result is the
+    /// same either way.
     pub fn with_page_size(&self, size: u32) -> Client {
         Client {
             inner: Arc::new(Inner {
                 http: self.inner.http.clone(),
                 base: self.inner.base.clone(),
                 token: self.inner.token.clone(),
-                page_size: i32::try_from(size).unwrap_or(i32::MAX),
+                page_size: i32::try_from(size).unwrap_or(i32::MAX).min(MAX_PAGE_SIZE),
             }),
         }
     }

@@ -53,7 +53,7 @@ mod users;
 mod versions;
 
 pub use auth::hash_password;
-pub use client::Client;
+pub use client::{Client, MAX_PAGE_SIZE};
 pub use error::{ClientError, Result};
 pub use models::{to_metadata, CreateModelOptions, ModelFilter, RegisteredModel};
 pub use options::ClientOptions;
