@@ -256,7 +256,7 @@ pub enum CheckpointCommand {
     /// List checkpoints, oldest first.
     List,
     /// Upload a folder's files as a new checkpoint and print its uuid.
-    Upload(UploadArgs),
+    Upload(Box<UploadArgs>),
     /// Download a checkpoint's files into a folder, checking every SHA-256.
     Download {
         /// The checkpoint's uuid.
