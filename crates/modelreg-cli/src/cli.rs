@@ -25,7 +25,7 @@ pub struct Cli {
     )]
     pub server: String,
 
-    /// The user to act as (the password comes from MODELREG_PASSWORD, empty by default).
+    /// The user to act as (the password comes from MODELREG_PASSWORD, empty by default; an API token in MODELREG_TOKEN is used instead when set).
     #[arg(
         long,
         short = 'u',
