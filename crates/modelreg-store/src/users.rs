@@ -62,6 +62,12 @@ pub(crate) fn usernames(
     Ok(rows.into_iter().collect())
 }
 
+fn end_sessions(conn: &mut DbConnection, user_id: i32) -> StoreResult<()> {
+    use crate::schema::sessions;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    Ok(())
+}
+
 fn active_admins(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(users::table
         .filter(users::role.eq(Role::Admin.name()))
@@ -222,6 +228,13 @@ impl Store {
         if let Some(name) = &patch.username {
             check_username(name)?;
         }
+        if let (Some(role), Some(admin)) = (patch.role, patch.admin) {
+            if admin != (role == Role::Admin) {
+                return Err(StoreError::InvalidArgument(format!(
+                    "role {role} and admin {admin} disagree; send one of them"
+                )));
+            }
+        }
         let role = patch.role.or(match patch.admin {
             Some(true) => Some(Role::Admin),
             Some(false) => Some(Role::Editor),
@@ -254,6 +267,10 @@ impl Store {
                 diesel::update(target)
                     .set(users::active.eq(active))
                     .execute(conn)?;
+                if !active {
+                    // Deactivation ends login sessions for good; reactivating does not revive them.
+                    end_sessions(conn, id)?;
+                }
             }
             if let Some(role) = role {
                 diesel::update(target)
@@ -267,6 +284,9 @@ impl Store {
                 diesel::update(target)
                     .set(users::password_hash.eq(secret))
                     .execute(conn)?;
+                // A new password ends every login session made with the old one.
+                // API tokens are separate credentials: revoke them explicitly.
+                end_sessions(conn, id)?;
             }
             if row.role == Role::Admin.name() && row.active && active_admins(conn)? == 0 {
                 return Err(StoreError::FailedPrecondition(
@@ -295,7 +315,11 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound(format!("user {username} not found")));
             }
-            Ok(())
+            let id: i32 = users::table
+                .filter(users::username.eq(username))
+                .select(users::id)
+                .first(conn)?;
+            end_sessions(conn, id)
         })
     }
 

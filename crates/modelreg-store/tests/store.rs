@@ -327,6 +327,25 @@ fn roles_ownership_and_tokens(store: Store) {
         store.users_with_blank_password().unwrap(),
         ["admin", "determined"]
     );
+    let (bob_session, _) = store.login("bob", "Bob-pw1", false).unwrap();
+    let new_password = modelreg_types::PatchUserRequest {
+        password: Some("Bob-pw2".into()),
+        ..Default::default()
+    };
+    store.patch_user(&bob, bob.id, &new_password).unwrap();
+    assert!(
+        store.authenticate(&bob_session).is_err(),
+        "a new password ends old sessions"
+    );
+    let conflicting = modelreg_types::PatchUserRequest {
+        role: Some(modelreg_types::Role::Viewer),
+        admin: Some(true),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.patch_user(&admin, bob.id, &conflicting),
+        Err(StoreError::InvalidArgument(_))
+    ));
     store.delete_model(&key, &admin).unwrap();
 }
 
