@@ -205,6 +205,29 @@ async fn a_path_the_server_refuses_is_an_error_naming_the_file() {
 }
 
 #[tokio::test]
+async fn a_file_over_the_servers_upload_limit_is_refused_naming_it() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = modelreg_server::ServerConfig::for_data_dir(data.path());
+    config.max_upload_bytes = 1000;
+    let server = TestServer::start_with(config);
+    let client = login(&server).await;
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(source.path().join("small.txt"), b"fits").unwrap();
+    std::fs::write(source.path().join("big.bin"), common::noise(8 << 20, 3)).unwrap();
+
+    // The server answers 413 before reading the body; that answer, not a
+    // broken connection, is what the caller sees.
+    let err = client
+        .upload_checkpoint(source.path(), UploadOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(413), "{err:?}");
+    assert_eq!(err.file_path(), Some("big.bin"));
+    assert!(err.to_string().contains("upload limit"), "{err}");
+    assert_eq!(client.list_checkpoints().await.unwrap(), vec![]);
+}
+
+#[tokio::test]
 async fn empty_and_missing_folders_are_refused_before_anything_is_created() {
     let server = TestServer::start();
     let client = login(&server).await;
