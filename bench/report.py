@@ -46,9 +46,11 @@ def mark(ok):
 def main_report(out):
     machine = load(os.path.join(out, "machine.json")) or {}
     print("## Side-by-side run\n")
-    print("Machine: %s cores (`nproc`), %s GiB, %s; kernel %s; %s; %s. Date: %s. Commit %s%s.\n" % (
+    print("Machine: %s cores (`nproc`), %s GiB, %s; kernel %s; %s; %s; load average at start %s. "
+          "Date: %s. Commit %s%s.\n" % (
         machine.get("nproc"), machine.get("mem_gib"), machine.get("cpu"), machine.get("kernel"),
-        machine.get("rustc"), machine.get("wrk"), machine.get("date"), machine.get("commit"),
+        machine.get("rustc"), machine.get("wrk"), " ".join(machine.get("loadavg_at_start", [])),
+        machine.get("date"), machine.get("commit"),
         " (with uncommitted changes)" if machine.get("dirty") else ""))
     print("| operation | c | modelreg rps | p50 ms | p99 ms | ceiling rps | vs ceiling | "
           "MLflow rps | MLflow p50 ms | MLflow p99 ms | vs MLflow |")
@@ -146,11 +148,12 @@ def main_report(out):
 def scale_report(out):
     machine = load(os.path.join(out, "machine.json")) or {}
     print("## Scale run\n")
-    print("Machine: %s cores, %s GiB, %s. Date: %s. Commit %s%s.\n" % (
-        machine.get("nproc"), machine.get("mem_gib"), machine.get("cpu"), machine.get("date"),
+    print("Machine: %s cores, %s GiB, %s; load average at start %s. Date: %s. Commit %s%s.\n" % (
+        machine.get("nproc"), machine.get("mem_gib"), machine.get("cpu"),
+        " ".join(machine.get("loadavg_at_start", [])), machine.get("date"),
         machine.get("commit"), " (with uncommitted changes)" if machine.get("dirty") else ""))
-    sizes = sorted(int(d.split("-", 1)[1]) for d in os.listdir(out) if d.startswith("scale-"))
-    print("| models (versions) | seed time | db size | cold start median | RSS after (VmHWM) |")
+    sizes = sorted(int(d.split("-", 1)[1]) for d in os.listdir(out) if d.startswith("scale-") and d[6:].isdigit())
+    print("| models (versions) | seed time (growing from the previous size) | db size | cold start median | RSS after the runs (VmHWM) |")
     print("|---|---|---|---|---|")
     for n in sizes:
         d = os.path.join(out, "scale-%d" % n)
@@ -158,7 +161,7 @@ def scale_report(out):
         cs = load(os.path.join(d, "coldstart.json")) or {}
         rss = load(os.path.join(d, "rss.json")) or {}
         print("| %d (%d) | %.1f s | %.0f MiB | %s ms | %.1f MiB (%.1f MiB) |" % (
-            n, n * 10, st.get("seconds", 0) / 1000, st.get("db_bytes", 0) / 1048576,
+            n, n * 10, st.get("ms", 0) / 1000, st.get("db_bytes", 0) / 1048576,
             "%.1f" % cs["median_ms"] if cs else "-",
             rss.get("vmrss_kb", 0) / 1024, rss.get("vmhwm_kb", 0) / 1024))
     print()
