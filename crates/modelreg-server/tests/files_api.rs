@@ -288,6 +288,44 @@ async fn corrupt_files_are_reported_and_never_served(api: Api) {
     );
 }
 
+async fn a_large_corrupt_file_is_cut_off_rather_than_served(api: Api) {
+    let uuid = active_checkpoint(&api).await;
+    let bytes = random_bytes(20 * 1024 * 1024);
+    assert_eq!(upload(&api, &uuid, "big.bin", &bytes).await.0, 200);
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/checkpoints/{uuid}/complete"),
+        None,
+    )
+    .await;
+    let (_, stored) = api
+        .server
+        .store()
+        .checkpoint_file(&uuid, "big.bin")
+        .unwrap();
+    let mut flipped = bytes.clone();
+    *flipped.last_mut().unwrap() ^= 0xff;
+    let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(flipped))]);
+    api.server
+        .config()
+        .artifacts()
+        .unwrap()
+        .put(&stored.blob_key, chunks)
+        .await
+        .unwrap();
+    for route in [
+        format!("/api/v1/checkpoints/{uuid}/files/big.bin"),
+        format!("/api/v1/checkpoints/{uuid}/archive"),
+    ] {
+        let resp = raw_get(&api, &route, &[]).await;
+        let received = resp.bytes().await;
+        assert!(
+            received.is_err(),
+            "{route}: the transfer fails instead of delivering corrupt bytes"
+        );
+    }
+}
+
 async fn deleting_removes_files_unless_a_version_references_them(api: Api) {
     let kept = active_checkpoint(&api).await;
     upload(&api, &kept, "a.bin", b"aaaa").await;
@@ -438,6 +476,7 @@ on_both_artifact_stores!(
     archives_hold_every_file_also_through_determineds_route,
     bad_paths_and_wrong_states_are_refused_and_change_nothing,
     corrupt_files_are_reported_and_never_served,
+    a_large_corrupt_file_is_cut_off_rather_than_served,
     deleting_removes_files_unless_a_version_references_them,
     external_checkpoints_keep_their_files_where_they_are,
     a_client_cut_off_mid_upload_leaves_no_file,

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 
 const API_TOKEN_PREFIX: &str = "mrt_";
 
-fn hash(secret: &str) -> String {
+/// The stored form of a session or API token.
+pub(crate) fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -83,7 +84,7 @@ impl Store {
         self.write(|conn| {
             diesel::insert_into(sessions::table)
                 .values(NewSessionRow {
-                    token_hash: &hash(&token),
+                    token_hash: &token_hash(&token),
                     user_id: row.id,
                     created_at: now,
                     expires_at: now + lifetime,
@@ -96,7 +97,7 @@ impl Store {
 
     /// The user a session token or API token acts as, if it is live and the user active.
     pub fn authenticate(&self, token: &str) -> StoreResult<AuthUser> {
-        let hashed = hash(token);
+        let hashed = token_hash(token);
         let now = now_micros();
         let row: Option<UserRow> = self.read(|conn| {
             let found = if token.starts_with(API_TOKEN_PREFIX) {
@@ -132,7 +133,7 @@ impl Store {
 
     /// Ends the session of a token (API tokens are revoked through their id instead).
     pub fn logout(&self, token: &str) -> StoreResult<()> {
-        let hashed = hash(token);
+        let hashed = token_hash(token);
         self.write(|conn| {
             diesel::delete(sessions::table.filter(sessions::token_hash.eq(&hashed)))
                 .execute(conn)?;
@@ -168,14 +169,14 @@ impl Store {
                 .values((
                     api_tokens::user_id.eq(user.id),
                     api_tokens::name.eq(name),
-                    api_tokens::token_hash.eq(hash(&secret)),
+                    api_tokens::token_hash.eq(token_hash(&secret)),
                     api_tokens::created_at.eq(now_micros()),
                     api_tokens::expires_at.eq(expires_at),
                     api_tokens::revoked.eq(false),
                 ))
                 .execute(conn)?;
             let row = token_query()
-                .filter(api_tokens::token_hash.eq(hash(&secret)))
+                .filter(api_tokens::token_hash.eq(token_hash(&secret)))
                 .first::<TokenRow>(conn)?;
             Ok(token_info(row))
         })?;

@@ -63,8 +63,22 @@ pub(crate) fn usernames(
 }
 
 fn end_sessions(conn: &mut DbConnection, user_id: i32) -> StoreResult<()> {
+    end_sessions_except(conn, user_id, None)
+}
+
+fn end_sessions_except(
+    conn: &mut DbConnection,
+    user_id: i32,
+    keep_hash: Option<&str>,
+) -> StoreResult<()> {
     use crate::schema::sessions;
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    let of_user = sessions::table.filter(sessions::user_id.eq(user_id));
+    match keep_hash {
+        Some(keep) => {
+            diesel::delete(of_user.filter(sessions::token_hash.ne(keep))).execute(conn)?
+        }
+        None => diesel::delete(of_user).execute(conn)?,
+    };
     Ok(())
 }
 
@@ -203,13 +217,27 @@ impl Store {
 
     /// Changes a user. An administrator may change anything of anyone;
     /// others may change only their own display name and password. The last
-    /// active administrator cannot be deactivated or demoted.
+    /// active administrator cannot be deactivated or demoted. A new password
+    /// ends the user's login sessions.
     pub fn patch_user(
         &self,
         actor: &AuthUser,
         id: i32,
         patch: &PatchUserRequest,
     ) -> StoreResult<User> {
+        self.patch_user_keeping(actor, id, patch, None)
+    }
+
+    /// Like [`Store::patch_user`], but a password change keeps the login
+    /// session of `current_token` (the one making the change) alive.
+    pub fn patch_user_keeping(
+        &self,
+        actor: &AuthUser,
+        id: i32,
+        patch: &PatchUserRequest,
+        current_token: Option<&str>,
+    ) -> StoreResult<User> {
+        let keep = current_token.map(crate::sessions::token_hash);
         let privileged = patch.username.is_some()
             || patch.active.is_some()
             || patch.admin.is_some()
@@ -284,9 +312,9 @@ impl Store {
                 diesel::update(target)
                     .set(users::password_hash.eq(secret))
                     .execute(conn)?;
-                // A new password ends every login session made with the old one.
+                // A new password ends every other login session made with the old one.
                 // API tokens are separate credentials: revoke them explicitly.
-                end_sessions(conn, id)?;
+                end_sessions_except(conn, id, keep.as_deref())?;
             }
             if row.role == Role::Admin.name() && row.active && active_admins(conn)? == 0 {
                 return Err(StoreError::FailedPrecondition(

@@ -1,7 +1,7 @@
 //! A whole checkpoint as one streamed `.tar.gz`, built on a thread of its own
 //! in constant memory.
 
-use super::files::{attachment, verify};
+use super::files::{attachment, verify, CHECK_FIRST_MAX_BYTES};
 use super::{owned, StoreData};
 use crate::artifacts::{Artifacts, ByteStream};
 use crate::errors::{blocking, ServerError, ServerResult};
@@ -83,8 +83,12 @@ async fn archive_response(
             checkpoint.state
         ));
     }
-    // Check every file before the first byte goes out, so a corrupt file is a clear error.
-    for file in &files {
+    // Check small files before the first byte goes out, so a corrupt one is a
+    // clear error; large ones are checked as they stream (see write_archive).
+    for file in files
+        .iter()
+        .filter(|f| f.file.size as u64 <= CHECK_FIRST_MAX_BYTES)
+    {
         verify(&artifacts, &uuid, file).await?;
     }
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);

@@ -1,7 +1,7 @@
 //! Checkpoint files: upload, complete, manifest, download, delete (modelreg extensions).
 
 use super::{owned, StoreData};
-use crate::artifacts::Artifacts;
+use crate::artifacts::{Artifacts, ByteStream};
 use crate::body::JsonBody;
 use crate::errors::{blocking, ServerError, ServerResult};
 use actix_web::http::header::{self, HeaderValue};
@@ -178,7 +178,6 @@ pub async fn download_file(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    verify(&artifacts, &uuid, &stored).await?;
     let size = stored.file.size as u64;
     let range = match req
         .headers()
@@ -188,10 +187,23 @@ pub async fn download_file(
         Some(spec) => Some(parse_range(spec, size)?),
         None => None,
     };
+    // Small files and ranges are checked whole before the first byte goes
+    // out. A large whole file is checked as it streams: reading it twice would
+    // halve the throughput, and a mismatch ends the response with an error
+    // instead of its last bytes, so it is never received as good.
+    let check_while_streaming = range.is_none() && size > CHECK_FIRST_MAX_BYTES;
+    if !check_while_streaming {
+        verify(&artifacts, &uuid, &stored).await?;
+    }
     let body = artifacts
         .get(&stored.blob_key, range.clone())
         .await
         .map_err(ServerError::artifacts)?;
+    let body = if check_while_streaming {
+        verifying(body, uuid.clone(), stored.clone())
+    } else {
+        body
+    };
     let mut response = match &range {
         Some(r) => {
             let mut resp = HttpResponse::PartialContent();
@@ -210,6 +222,61 @@ pub async fn download_file(
         .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
         .no_chunking(length);
     Ok(response.streaming(body))
+}
+
+/// Files up to this size are checked before they are served.
+pub const CHECK_FIRST_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Passes a file's bytes through, hashing them; if they do not match the
+/// recorded size and SHA-256, the stream ends with an error instead of its
+/// last chunk, so the client sees a failed transfer.
+fn verifying(body: ByteStream, uuid: String, stored: modelreg_store::StoredFile) -> ByteStream {
+    use sha2::{Digest, Sha256};
+    let state = (body, Sha256::new(), 0u64, Some(stored), uuid);
+    futures::stream::unfold(
+        state,
+        |(mut body, mut hasher, mut seen, stored, uuid)| async move {
+            let stored = stored?;
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    hasher.update(&chunk);
+                    seen += chunk.len() as u64;
+                    let last = seen >= stored.file.size as u64;
+                    if last
+                        && (seen != stored.file.size as u64
+                            || hex::encode(hasher.clone().finalize()) != stored.file.sha256)
+                    {
+                        let err = corrupt(
+                            &uuid,
+                            &stored.file.path,
+                            "its bytes no longer match the recorded SHA-256",
+                        );
+                        tracing::error!(error = %err, "refused to finish serving a corrupt file");
+                        return Some((
+                            Err(std::io::Error::other(err.to_string())),
+                            (body, hasher, seen, None, uuid),
+                        ));
+                    }
+                    Some((Ok(chunk), (body, hasher, seen, Some(stored), uuid)))
+                }
+                Some(Err(e)) => Some((Err(e), (body, hasher, seen, None, uuid))),
+                None if seen != stored.file.size as u64 => {
+                    let err = corrupt(
+                        &uuid,
+                        &stored.file.path,
+                        "its stored bytes are shorter than recorded",
+                    );
+                    tracing::error!(error = %err, "refused to finish serving a corrupt file");
+                    Some((
+                        Err(std::io::Error::other(err.to_string())),
+                        (body, hasher, seen, None, uuid),
+                    ))
+                }
+                None => None,
+            }
+        },
+    )
+    .boxed()
 }
 
 /// Checks a stored file against its recorded size and SHA-256.

@@ -112,12 +112,15 @@ pub async fn get_user_by_name(
 pub async fn patch_user(
     store: StoreData,
     actor: CurrentUser,
+    req: HttpRequest,
     id: Path<String>,
     body: JsonBody<PatchUserRequest>,
 ) -> ServerResult<Json<UserResponse>> {
     let id = user_id(&id)?;
     let store = owned(&store);
-    let user = blocking(move || store.patch_user(&actor.0, id, &body.0)).await?;
+    let token = crate::auth::bearer_token(&req);
+    let user =
+        blocking(move || store.patch_user_keeping(&actor.0, id, &body.0, token.as_deref())).await?;
     Ok(Json(UserResponse { user }))
 }
 
@@ -132,6 +135,7 @@ pub async fn patch_user(
 pub async fn set_password(
     store: StoreData,
     actor: CurrentUser,
+    req: HttpRequest,
     id: Path<String>,
     body: JsonBody<SetPasswordRequest>,
 ) -> ServerResult<Json<UserResponse>> {
@@ -142,7 +146,9 @@ pub async fn set_password(
         ..Default::default()
     };
     let store = owned(&store);
-    let user = blocking(move || store.patch_user(&actor.0, id, &patch)).await?;
+    let token = crate::auth::bearer_token(&req);
+    let user =
+        blocking(move || store.patch_user_keeping(&actor.0, id, &patch, token.as_deref())).await?;
     Ok(Json(UserResponse { user }))
 }
 
