@@ -18,6 +18,7 @@ the wire details the client relies on.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -29,7 +30,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 import requests
@@ -119,8 +120,19 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-def start_server(base_dir: Path) -> Server:
-    """Starts a fresh server on a free port with a data dir under ``base_dir``."""
+def start_server(
+    base_dir: Path,
+    extra_args: Sequence[str] = (),
+    *,
+    scheme: str = "http",
+    ca_file: Optional[Path] = None,
+    env_extra: Optional[Dict[str, str]] = None,
+) -> Server:
+    """Starts a fresh server on a free port with a data dir under ``base_dir``.
+
+    ``extra_args`` go on the command line (e.g. ``--tls-cert``/``--tls-key``,
+    with ``scheme="https"`` and ``ca_file`` to check its certificate against).
+    """
     binary = server_binary()
     if not binary.exists():
         pytest.exit(
@@ -134,12 +146,14 @@ def start_server(base_dir: Path) -> Server:
     env = dict(os.environ)
     env["MODELREG_LOG"] = "info"  # the auth tests read the access log
     env["NO_COLOR"] = "1"
+    env.update(env_extra or {})
+    verify: Any = str(ca_file) if ca_file else True
     for attempt in range(3):
         port = free_port()
-        url = f"http://127.0.0.1:{port}"
+        url = f"{scheme}://127.0.0.1:{port}"
         log = open(log_path, "ab")
         proc = subprocess.Popen(
-            [str(binary), "--bind", f"127.0.0.1:{port}", "--data-dir", str(data_dir)],
+            [str(binary), "--bind", f"127.0.0.1:{port}", "--data-dir", str(data_dir), *extra_args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -152,7 +166,7 @@ def start_server(base_dir: Path) -> Server:
             if proc.poll() is not None:
                 break
             try:
-                if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                if requests.get(f"{url}/health", timeout=1, verify=verify).status_code == 200:
                     _RUNNING.append(server)
                     return server
             except requests.RequestException:
@@ -248,7 +262,7 @@ class Api:
         self.token = token
 
     def login(self, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        r = requests.post(f"{self.url}/api/v1/auth/login", data=json.dumps(body or DEFAULT_LOGIN))
+        r = self.http.post(f"{self.url}/api/v1/auth/login", data=json.dumps(body or DEFAULT_LOGIN))
         assert r.status_code == 200, r.text
         out = r.json()
         self.token = out["token"]
@@ -296,6 +310,32 @@ class Api:
 def api(server) -> Api:
     a = Api(server.url)
     a.login()
+    return a
+
+
+SALT = "GubPEmmotfiK9TMD6Zdw"
+
+
+def client_hash(password: str) -> str:
+    """What the Determined client sends as the password (`api.salt_and_hash`)."""
+    return hashlib.sha512((SALT + password).encode()).hexdigest() if password else ""
+
+
+def login(url: str, body: Dict[str, Any], **kw: Any) -> requests.Response:
+    """``POST /api/v1/auth/login`` as the client sends it (no Content-Type)."""
+    return requests.post(f"{url}/api/v1/auth/login", data=json.dumps(body), **kw)
+
+
+def login_as(url: str, username: str, password: str, **kw: Any) -> requests.Response:
+    """Logs in like the client: the salted SHA-512 of the password, ``isHashed: true``."""
+    return login(url, {"username": username, "password": client_hash(password), "isHashed": True}, **kw)
+
+
+@pytest.fixture(scope="session")
+def admin_api(server) -> Api:
+    """Raw HTTP as the built-in ``admin`` (blank password on loopback)."""
+    a = Api(server.url)
+    a.login({"username": "admin", "password": "", "isHashed": True})
     return a
 
 
@@ -381,19 +421,32 @@ def det_cli(server, det_env):
     """Runs ``det -m URL args...``; checks that the CLI printed no version warning."""
 
     def run(
-        *args: str, check: bool = True, env: Optional[Dict[str, str]] = None, master: bool = True
+        *args: str,
+        check: bool = True,
+        env: Optional[Dict[str, str]] = None,
+        master: Any = True,
+        input: Optional[str] = None,
     ) -> DetResult:
-        """``master=False`` leaves out ``-m`` so that ``DET_MASTER`` decides."""
+        """``master=False`` leaves out ``-m`` so that ``DET_MASTER`` decides; a
+        string is another master URL.
+
+        ``input`` is written to stdin. The CLI asks for passwords with
+        ``getpass``, which reads the controlling terminal when there is one:
+        the command runs in a new session (no terminal), so getpass falls back
+        to stdin.
+        """
         full_env = dict(os.environ)
         full_env.update(env or {})
         full_env.setdefault("COLUMNS", "400")
+        url = master if isinstance(master, str) else server.url
         proc = subprocess.run(
-            [det_executable(), *(["-m", server.url] if master else []), *args],
+            [det_executable(), *(["-m", url] if master else []), *args],
             capture_output=True,
             text=True,
             timeout=120,
             env=full_env,
-            stdin=subprocess.DEVNULL,
+            **({"input": input} if input is not None else {"stdin": subprocess.DEVNULL}),
+            start_new_session=True,
         )
         res = DetResult(proc)
         for warning in VERSION_WARNINGS:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 
 import pytest
 import requests
-from conftest import DEFAULT_LOGIN, Api, isolate_det_env, start_server, unique
+from conftest import (
+    DEFAULT_LOGIN,
+    Api,
+    client_hash,
+    isolate_det_env,
+    login,
+    login_as,
+    start_server,
+    unique,
+)
 from determined.common.api import errors
 from determined.experimental import client
-
-SALT = "GubPEmmotfiK9TMD6Zdw"
-
-
-def client_hash(password: str) -> str:
-    """What the Determined client sends as the password (`api.salt_and_hash`)."""
-    return hashlib.sha512((SALT + password).encode()).hexdigest() if password else ""
-
-
-def login(url: str, body: dict) -> requests.Response:
-    return requests.post(f"{url}/api/v1/auth/login", data=json.dumps(body))
 
 
 def wait_for(predicate, timeout: float = 3.0) -> bool:
@@ -201,7 +198,6 @@ def test_wrong_det_pass_is_refused(server, fresh_det_env, monkeypatch):
         client.Determined(master=server.url)
 
 
-@pytest.mark.xfail(strict=True, reason="needs user management (issue 6)")
 def test_det_user_and_det_pass_for_a_user_with_a_password(server, fresh_det_env, monkeypatch, tmp_path):
     username, password = unique("alice"), "Passw0rdX"
     admin = client.Determined(master=server.url, user="admin", password="")
@@ -221,3 +217,69 @@ def test_det_user_and_det_pass_for_a_user_with_a_password(server, fresh_det_env,
     monkeypatch.setenv("DET_PASS", "Wr0ngPassword")
     with pytest.raises((errors.UnauthenticatedException, errors.ForbiddenException)):
         client.Determined(master=server.url)
+
+
+# ------------------------------------------------------------- throttled guessing
+
+
+def new_user(server, password: str = "Passw0rdX") -> str:
+    """A user of its own (the throttle counts per username and address)."""
+    admin = Api(server.url)
+    admin.login({"username": "admin", "password": "", "isHashed": True})
+    name = unique("target")
+    body = {"user": {"username": name, "admin": False}, "password": client_hash(password), "isHashed": True}
+    admin.ok("POST", "/api/v1/users", body)
+    return name
+
+
+def test_wrong_password_of_a_real_user_is_401(server, fresh_det_env):
+    name = new_user(server)
+    for body in (
+        {"username": name, "password": client_hash("Wr0ngPassword"), "isHashed": True},
+        {"username": name, "password": "Wr0ngPassword", "isHashed": False},
+        {"username": name, "password": "", "isHashed": True},
+    ):
+        r = login(server.url, body)
+        assert r.status_code == 401, r.text
+        assert r.json()["error"] == {
+            "code": 16,
+            "reason": "Unauthenticated",
+            "error": "invalid credentials: wrong username or password",
+        }
+    # Same answer for an unknown user: nothing tells who exists.
+    assert login_as(server.url, unique("ghost"), "Wr0ngPassword").json() == r.json()
+    with pytest.raises(errors.UnauthenticatedException):
+        client.Determined(master=server.url, user=name, password="Wr0ngPassword")
+    assert login_as(server.url, name, "Passw0rdX").status_code == 200  # (and resets the count)
+
+
+def test_repeated_failures_are_429_with_retry_after(server, fresh_det_env):
+    name = new_user(server)
+    for _ in range(5):
+        assert login_as(server.url, name, "Wr0ngPassword").status_code == 401
+    r = login_as(server.url, name, "Passw0rdX")  # even the right password must wait now
+    assert r.status_code == 429, r.text
+    wait = int(r.headers["Retry-After"])
+    assert 1 <= wait <= 300
+    err = r.json()["error"]
+    assert err["code"] == 8 and err["reason"] == "ResourceExhausted"
+    assert "too many failed logins" in err["error"]
+    assert "Passw0rdX" not in r.text and client_hash("Passw0rdX") not in r.text
+    # The client shows it as an API error (not a crash, not "unauthenticated").
+    with pytest.raises(errors.APIException) as e:
+        client.Determined(master=server.url, user=name, password="Passw0rdX")
+    assert e.value.status_code == 429 and "too many failed logins" in e.value.message
+    # Other users from the same address are not slowed down.
+    assert login(server.url, DEFAULT_LOGIN).status_code == 200
+    # After the wait, the right password works and clears the count.
+    time.sleep(wait + 0.2)
+    assert login_as(server.url, name, "Passw0rdX").status_code == 200
+    assert login_as(server.url, name, "Wr0ngPassword").status_code == 401
+
+
+def test_guessing_an_unknown_user_is_throttled_too(server):
+    ghost = unique("ghost")
+    for _ in range(5):
+        assert login_as(server.url, ghost, "Wr0ngPassword").status_code == 401
+    r = login_as(server.url, ghost, "Wr0ngPassword")
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1

@@ -65,10 +65,6 @@ def test_download_of_a_record_only_checkpoint_is_refused_cleanly(det, api, tmp_p
     assert "no files" in e.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server gap: POST /api/v1/checkpoints/{uuid}/metadata is not served (404 no route)",
-)
 def test_checkpoint_add_and_remove_metadata(det, api):
     u = create_checkpoint(api, resources={"model.pt": "10"}, metadata={"steps_completed": 1, "a": 1})["uuid"]
     ckpt = det.get_checkpoint(u)

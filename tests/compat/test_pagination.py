@@ -1,6 +1,10 @@
 """Pagination past 1,000 models, on a server of its own (so the other tests'
 models do not count): the SDK gets every model, and a client walking
-`offset=endIndex` with `limit=100` reaches the end."""
+`offset=endIndex` with `limit=100` reaches the end.
+
+A page holds at most 1,000 items: no `limit` (what the client sends) or
+`limit=0` means a page of 1,000, and the client pages on with
+`offset=endIndex`; a `limit` above 1,000 is a 400."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from determined.experimental import client
 from determined.experimental.client import ModelSortBy, OrderBy
 
 N_MODELS = 1050
+MAX_PAGE = 1000
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +48,19 @@ def big(tmp_path_factory):
         srv.stop()
 
 
+def all_models(api: Api) -> list:
+    """Every model, walking pages as the client does."""
+    out, offset = [], 0
+    while True:
+        body = api.ok("GET", "/api/v1/models", params={"offset": offset})
+        out += body["models"]
+        p = body["pagination"]
+        if p["endIndex"] >= p["total"]:
+            return out
+        assert p["endIndex"] > offset
+        offset = p["endIndex"]
+
+
 def test_sdk_get_models_returns_every_model(big, tmp_path, monkeypatch):
     srv, api, names = big
     isolate_det_env(monkeypatch, tmp_path / "det-config", srv.url)
@@ -52,7 +70,7 @@ def test_sdk_get_models_returns_every_model(big, tmp_path, monkeypatch):
     newest_first = d.get_models(sort_by=ModelSortBy.CREATION_TIME, order_by=OrderBy.DESC)
     assert sorted(m.model_id for m in newest_first) == sorted(m.model_id for m in models)
     # (the SDK drops fractional seconds: compare with the raw timestamps)
-    created = {m["id"]: parse_ts(m["creationTime"]) for m in api.ok("GET", "/api/v1/models")["models"]}
+    created = {m["id"]: parse_ts(m["creationTime"]) for m in all_models(api)}
     keys = [(created[m.model_id], m.model_id) for m in newest_first]
     assert keys == sorted(keys, reverse=True)
 
@@ -83,12 +101,26 @@ def test_walk_with_limit_100_reaches_the_end(big, order):
     assert seen == (names if order == "ORDER_BY_ASC" else names[::-1])
 
 
-def test_no_limit_means_everything(big):
+def test_no_limit_means_the_largest_page(big):
+    _, api, names = big
+    for params in ({}, {"limit": 0}, {"offset": 0}, {"limit": MAX_PAGE}):
+        body = api.ok("GET", "/api/v1/models", params={**params, "sortBy": "SORT_BY_NAME"})
+        assert [m["name"] for m in body["models"]] == names[:MAX_PAGE]
+        p = body["pagination"]
+        assert (p["startIndex"], p["endIndex"], p["total"]) == (0, MAX_PAGE, N_MODELS)
+    rest = api.ok("GET", "/api/v1/models", params={"offset": MAX_PAGE, "sortBy": "SORT_BY_NAME"})
+    assert [m["name"] for m in rest["models"]] == names[MAX_PAGE:]
+    assert (rest["pagination"]["endIndex"], rest["pagination"]["total"]) == (N_MODELS, N_MODELS)
+    ids = [m["id"] for m in all_models(api)]  # default order: by id
+    assert ids == sorted(ids) and len(set(ids)) == N_MODELS
+
+
+@pytest.mark.parametrize("limit", [MAX_PAGE + 1, 100000, -1])
+def test_limit_out_of_range_is_400(big, limit):
     _, api, _ = big
-    for params in ({}, {"limit": 0}, {"offset": 0}):
-        body = api.ok("GET", "/api/v1/models", params=params)
-        assert len(body["models"]) == N_MODELS
-        assert (body["pagination"]["endIndex"], body["pagination"]["total"]) == (N_MODELS, N_MODELS)
+    r = api.get("/api/v1/models", params={"limit": limit})
+    assert r.status_code == 400, r.text
+    assert "limit" in r.json()["error"]["error"]
 
 
 def test_offset_edges(big):
