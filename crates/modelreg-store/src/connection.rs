@@ -140,6 +140,8 @@ pub fn connect(url: &str, options: &PoolOptions) -> StoreResult<(Backend, DbPool
         .max_size(options.max_size)
         .min_idle(Some(1))
         .connection_timeout(options.connection_timeout)
+        // A PostgreSQL connection may have died with its server; a SQLite one cannot.
+        .test_on_check_out(backend == Backend::Postgres)
         .connection_customizer(Box::new(SqlitePragmas {
             busy_timeout: options.busy_timeout,
         }))

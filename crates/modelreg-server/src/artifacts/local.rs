@@ -74,7 +74,7 @@ impl LocalArtifacts {
             }
             None => Box::new(file),
         };
-        Ok(tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024).boxed())
+        Ok(tokio_util::io::ReaderStream::with_capacity(reader, 1024 * 1024).boxed())
     }
 
     pub(super) async fn delete(&self, key: &str) -> io::Result<()> {
