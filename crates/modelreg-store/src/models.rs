@@ -7,7 +7,7 @@ use crate::schema::{model_labels, models, users};
 use crate::time::now_micros;
 use crate::users::usernames;
 use crate::validate;
-use crate::{AuthUser, DbConnection, Store};
+use crate::{AuthUser, Backend, DbConnection, Store};
 use diesel::prelude::*;
 use modelreg_types::{
     CreateModelRequest, MetadataChange, Model, ModelQuery, ModelSortBy, PageRequest, Pagination,
@@ -108,8 +108,40 @@ fn like_pattern(text: &str) -> String {
 
 type ModelFilter<'a> = models::BoxedQuery<'a, crate::connection::MultiBackend>;
 
-fn filtered(query: &ModelQuery) -> ModelFilter<'_> {
+/// An FTS5 query for a substring of one column: a quoted phrase of trigrams.
+fn fts_phrase(column: &str, text: &str) -> String {
+    format!("{column} : \"{}\"", text.replace('"', "\"\""))
+}
+
+/// On SQLite, narrows a substring filter through the trigram index first
+/// (`models_search`); the LIKE that follows keeps the exact semantics.
+/// PostgreSQL's trigram indexes serve the LIKE itself.
+fn search_index<'a>(
+    q: ModelFilter<'a>,
+    backend: Backend,
+    column: &str,
+    text: &str,
+) -> ModelFilter<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    if backend != Backend::Sqlite || text.chars().count() < 3 {
+        return q;
+    }
+    q.filter(
+        sql::<Bool>("models.id IN (SELECT rowid FROM models_search WHERE models_search MATCH ")
+            .bind::<Text, _>(fts_phrase(column, text))
+            .sql(")"),
+    )
+}
+
+fn filtered(query: &ModelQuery, backend: Backend) -> ModelFilter<'_> {
     let mut q = models::table.into_boxed();
+    if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
+        q = search_index(q, backend, "name", name);
+    }
+    if let Some(desc) = query.description.as_deref().filter(|s| !s.is_empty()) {
+        q = search_index(q, backend, "description", desc);
+    }
     if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(
             lower(models::name)
@@ -252,14 +284,17 @@ impl Store {
             limit: query.limit,
         };
         self.read(|conn| {
-            let total: i64 = filtered(query).count().get_result(conn)?;
+            let total: i64 = filtered(query, self.backend).count().get_result(conn)?;
             let (start, end, total) = page_window(page, total)?;
-            let rows: Vec<ModelRow> =
-                sorted(filtered(query), query.sort_by, query.order_by.is_desc())
-                    .select(ModelRow::as_select())
-                    .offset(i64::from(start))
-                    .limit(i64::from(end - start))
-                    .load(conn)?;
+            let rows: Vec<ModelRow> = sorted(
+                filtered(query, self.backend),
+                query.sort_by,
+                query.order_by.is_desc(),
+            )
+            .select(ModelRow::as_select())
+            .offset(i64::from(start))
+            .limit(i64::from(end - start))
+            .load(conn)?;
             Ok((to_models(conn, rows)?, page.pagination(start, end, total)))
         })
     }
@@ -427,6 +462,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fts_phrases_quote_their_text() {
+        assert_eq!(fts_phrase("name", "mn\"ist"), "name : \"mn\"\"ist\"");
+    }
 
     #[test]
     fn like_patterns_match_percent_and_underscore_literally() {

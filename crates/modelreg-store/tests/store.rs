@@ -361,3 +361,93 @@ fn postgres_roles_ownership_and_tokens() {
         roles_ownership_and_tokens(open(&db));
     }
 }
+
+fn substring_search_follows_renames_and_deletes(store: Store) {
+    let admin = {
+        let (_, u) = store.login("admin", "", true).unwrap();
+        AuthUser {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+        }
+    };
+    model(&store, "Sentiment-Analysis", "reviews");
+    model(&store, "object-detector", "boxes");
+    let names = |text: &str| {
+        let q = ModelQuery {
+            name: Some(text.into()),
+            ..Default::default()
+        };
+        store
+            .list_models(&q)
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|m| m.name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names("ANALYSIS"), ["Sentiment-Analysis"]);
+    assert_eq!(names("t-a"), ["Sentiment-Analysis"]);
+    let rename = modelreg_types::PatchModelRequest {
+        name: Some("sentiment-v2".into()),
+        ..Default::default()
+    };
+    store
+        .patch_model(&ModelKey::Name("Sentiment-Analysis".into()), rename)
+        .unwrap();
+    assert!(
+        names("analysis").is_empty(),
+        "the old name is gone from the index"
+    );
+    assert_eq!(names("ent-v2"), ["sentiment-v2"]);
+    store
+        .delete_model(&ModelKey::Name("object-detector".into()), &admin)
+        .unwrap();
+    assert!(names("detector").is_empty());
+    let q = ModelQuery {
+        description: Some("REVIEW".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.list_models(&q).unwrap().1.total, 1);
+}
+
+#[test]
+fn sqlite_substring_search_follows_renames_and_deletes() {
+    let db = TestDb::sqlite();
+    substring_search_follows_renames_and_deletes(open(&db));
+}
+
+#[test]
+fn postgres_substring_search_follows_renames_and_deletes() {
+    if let Some(db) = TestDb::postgres() {
+        substring_search_follows_renames_and_deletes(open(&db));
+    }
+}
+
+#[test]
+fn sqlite_substring_search_uses_the_trigram_index() {
+    use diesel::prelude::*;
+    let db = TestDb::sqlite();
+    drop(open(&db));
+    let mut conn = diesel::SqliteConnection::establish(db.url()).unwrap();
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    let plan: Vec<Plan> = diesel::sql_query(
+        "EXPLAIN QUERY PLAN SELECT id FROM models WHERE models.id IN \
+         (SELECT rowid FROM models_search WHERE models_search MATCH 'name : \"mnist\"')",
+    )
+    .load(&mut conn)
+    .unwrap();
+    let plan: Vec<_> = plan.into_iter().map(|p| p.detail).collect();
+    assert!(
+        plan.iter().any(|d| d.contains("VIRTUAL TABLE INDEX")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|d| d == "SCAN models"),
+        "no table scan: {plan:?}"
+    );
+}

@@ -1,0 +1,2 @@
+DROP INDEX models_description_trgm;
+DROP INDEX models_name_trgm;
