@@ -146,7 +146,8 @@ impl Store {
         self.read(|conn| {
             let model = to_model_of(conn, key)?;
             let of_model = model_versions::table.filter(model_versions::model_id.eq(model.id));
-            let total: i64 = of_model.count().get_result(conn)?;
+            // models.num_versions moves with every registration and deletion, in the same transaction.
+            let total = i64::from(model.num_versions);
             let (start, end, total) = page_window(page, total)?;
             let desc = query.order_by.is_desc();
             let mut q = of_model.select(VersionRow::as_select()).into_boxed();
