@@ -123,9 +123,20 @@ enum_param!(model_sort, ModelSortBy);
 enum_param!(version_sort, VersionSortBy);
 enum_param!(order, OrderBy);
 
+/// Refuses text the database cannot compare: a NUL character.
+fn no_nul<'a>(values: impl IntoIterator<Item = &'a String>) -> Result<(), ServerError> {
+    match values.into_iter().find(|v| v.contains('\0')) {
+        Some(v) => Err(ServerError::BadRequest(format!(
+            "query parameter value {v:?} contains a NUL character"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Reads the query of `GET /api/v1/models`.
 pub fn model_query(query: &str) -> Result<ModelQuery, ServerError> {
     let p = QueryPairs::parse(query);
+    no_nul(p.0.iter().map(|(_, v)| v))?;
     let page = p.page()?;
     Ok(ModelQuery {
         name: p.get("name").map(str::to_string),
@@ -178,6 +189,12 @@ mod tests {
         assert!(model_query("limit=-1").is_err());
         assert!(model_query("limit=1001").is_err());
         assert_eq!(model_query("limit=0").unwrap().limit, MAX_PAGE_SIZE);
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        assert!(model_query("name=a%00b").is_err());
+        assert!(model_query("labels=x&labels=%00").is_err());
     }
 
     #[test]

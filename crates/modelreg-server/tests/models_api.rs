@@ -351,3 +351,32 @@ common::on_both_backends!(
     patch_changes_only_given_fields_and_bumps_last_updated,
     unknown_models_are_404_and_trailing_slashes_are_ignored
 );
+
+mod nul_characters {
+    use super::common::{assert_error, Api};
+    use serde_json::json;
+
+    async fn are_refused_everywhere_with_400(api: Api) {
+        let (status, body) = api.post("/api/v1/models", json!({"name": "a\u{0}b"})).await;
+        assert_error(status, &body, 400, 3, "NUL");
+        let (status, body) = api
+            .post(
+                "/api/v1/models",
+                json!({"name": "ok", "description": "x\u{0}"}),
+            )
+            .await;
+        assert_error(status, &body, 400, 3, "NUL");
+        let (status, body) = api.get("/api/v1/models?name=a%00b").await;
+        assert_error(status, &body, 400, 3, "NUL");
+        let (status, body) = api
+            .post(
+                "/api/v1/checkpoints",
+                json!({"externalUri": "s3://b/\u{0}"}),
+            )
+            .await;
+        assert_error(status, &body, 400, 3, "NUL");
+        assert_eq!(api.get("/api/v1/models").await.1["pagination"]["total"], 0);
+    }
+
+    super::common::on_both_backends!(are_refused_everywhere_with_400);
+}

@@ -31,6 +31,7 @@ pub(crate) fn checkpoint_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<
 }
 
 fn check_training(req: &CreateCheckpointRequest) -> StoreResult<()> {
+    validate::text("taskId", req.task_id.as_deref(), validate::MAX_NAME_LEN)?;
     if let Some(training) = &req.training {
         validate::json_value(
             "training",

@@ -149,7 +149,7 @@ impl Store {
         expires_in_seconds: Option<i64>,
     ) -> StoreResult<(String, TokenInfo)> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 128 {
+        if name.is_empty() || name.len() > 128 || name.contains('\0') {
             return Err(StoreError::InvalidArgument(
                 "a token needs a name of 1 to 128 bytes saying what it is for".into(),
             ));

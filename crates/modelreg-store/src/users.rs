@@ -179,6 +179,7 @@ impl Store {
         is_hashed: bool,
     ) -> StoreResult<User> {
         check_username(&user.username)?;
+        crate::validate::text("displayName", user.display_name.as_deref(), 256)?;
         if user.remote == Some(true) {
             return Err(StoreError::InvalidArgument(
                 "remote users are not supported".into(),
@@ -256,6 +257,7 @@ impl Store {
         if let Some(name) = &patch.username {
             check_username(name)?;
         }
+        crate::validate::text("displayName", patch.display_name.as_deref(), 256)?;
         if let (Some(role), Some(admin)) = (patch.role, patch.admin) {
             if admin != (role == Role::Admin) {
                 return Err(StoreError::InvalidArgument(format!(

@@ -11,6 +11,9 @@ pub fn model_name(name: &str) -> StoreResult<()> {
     if name.trim().is_empty() {
         return invalid("model names cannot be blank");
     }
+    if name.contains('\0') {
+        return invalid("model names cannot contain NUL characters");
+    }
     if name.contains("  ") {
         return invalid("model names cannot have excessive spacing");
     }
@@ -59,7 +62,7 @@ pub fn dedup_labels(labels: Vec<String>) -> StoreResult<Vec<String>> {
     }
     if let Some(bad) = labels
         .iter()
-        .find(|l| l.trim().is_empty() || l.len() > MAX_LABEL_LEN)
+        .find(|l| l.trim().is_empty() || l.len() > MAX_LABEL_LEN || l.contains('\0'))
     {
         return Err(StoreError::InvalidArgument(format!(
             "label {bad:?} must be 1 to {MAX_LABEL_LEN} bytes and not blank"
@@ -71,6 +74,9 @@ pub fn dedup_labels(labels: Vec<String>) -> StoreResult<Vec<String>> {
 /// Checks the length of a free-text field.
 pub fn text(what: &str, value: Option<&str>, max: usize) -> StoreResult<()> {
     match value {
+        Some(v) if v.contains('\0') => Err(StoreError::InvalidArgument(format!(
+            "{what} cannot contain NUL characters"
+        ))),
         Some(v) if v.len() > max => Err(StoreError::InvalidArgument(format!(
             "{what} cannot be longer than {max} bytes (got {})",
             v.len()
@@ -175,6 +181,7 @@ pub fn external_uri(uri: &str) -> StoreResult<()> {
     const SCHEMES: &[&str] = &[
         "s3://", "gs://", "az://", "file://", "http://", "https://", "hdfs://",
     ];
+    text("externalUri", Some(uri), MAX_PATH_LEN * 4)?;
     if !SCHEMES
         .iter()
         .any(|s| uri.starts_with(s) && uri.len() > s.len())
