@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
     let query = text.as_ref();
 
     if let Ok(q) = model_query(query) {
-        assert!((1..=MAX_PAGE_SIZE).contains(&q.limit), "limit {} from {query:?}", q.limit);
+        assert!(
+            (1..=MAX_PAGE_SIZE).contains(&q.limit),
+            "limit {} from {query:?}",
+            q.limit
+        );
         // snake_case spellings of the same names read the same.
         let snake = query
             .split('&')
@@ -39,7 +43,11 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(model_query(&snake).ok(), Some(q), "{query:?} vs {snake:?}");
     }
     if let Ok(q) = version_query(query) {
-        assert!((1..=MAX_PAGE_SIZE).contains(&q.limit), "limit {} from {query:?}", q.limit);
+        assert!(
+            (1..=MAX_PAGE_SIZE).contains(&q.limit),
+            "limit {} from {query:?}",
+            q.limit
+        );
     }
     let pairs = QueryPairs::parse(query);
     if let Ok(page) = pairs.page() {
@@ -52,7 +60,10 @@ fuzz_target!(|data: &[u8]| {
     // Path segments (as actix hands them over: percent-decoded text).
     match model_key(query) {
         ModelKey::Id(id) => {
-            assert!(!query.is_empty() && query.bytes().all(|b| b.is_ascii_digit()), "{query:?}");
+            assert!(
+                !query.is_empty() && query.bytes().all(|b| b.is_ascii_digit()),
+                "{query:?}"
+            );
             assert_eq!(query.parse::<i32>().ok(), Some(id));
         }
         ModelKey::Name(name) => assert_eq!(name, query),

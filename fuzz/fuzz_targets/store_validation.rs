@@ -12,6 +12,10 @@
 //! - what it accepted reads back the same;
 //! - every model a name/description filter returns contains that text
 //!   (ASCII case-insensitively, as SQLite's lower() works).
+//!
+//! Found so far: a name/description filter with a NUL character gave an
+//! internal error ("unterminated string" from the FTS5 trigram index) and,
+//! below 3 characters, matched every model; NUL is now refused with 400.
 
 #![no_main]
 
@@ -21,22 +25,6 @@ use modelreg_server::query::model_query;
 use modelreg_store::{AuthUser, ModelKey, PoolOptions, Store, StoreError};
 use modelreg_types::*;
 use std::sync::OnceLock;
-
-/// Server bugs this target found that are not fixed yet (see docs/security.md).
-/// They are tolerated so that a run can go past them; set FUZZ_STRICT=1 to
-/// fail on them again (e.g. to check a fix).
-fn tolerate_known_bugs() -> bool {
-    static STRICT: OnceLock<bool> = OnceLock::new();
-    !*STRICT.get_or_init(|| std::env::var_os("FUZZ_STRICT").is_some_and(|v| v == "1"))
-}
-
-/// Known bugs of filters with a NUL byte: SQLite reads the LIKE pattern as a
-/// C string, so the filter is cut there (`name=%00` matches every model), and
-/// from 3 characters on the FTS5 trigram query fails with "unterminated
-/// string", an internal error (HTTP 500).
-fn known_filter_bug(filter: Option<&str>) -> bool {
-    tolerate_known_bugs() && filter.is_some_and(|f| f.contains('\0'))
-}
 
 struct World {
     store: Store,
@@ -98,9 +86,18 @@ fn client_error<T>(what: &str, result: Result<T, StoreError>) -> Option<T> {
 
 fn check_name(name: &str) {
     assert!(!name.trim().is_empty(), "blank name {name:?} accepted");
-    assert!(!name.contains("  "), "name {name:?} with two spaces accepted");
-    assert!(!name.contains(['/', '\\']), "name {name:?} with a slash accepted");
-    assert!(!name.bytes().all(|b| b.is_ascii_digit()), "all-digit name {name:?} accepted");
+    assert!(
+        !name.contains("  "),
+        "name {name:?} with two spaces accepted"
+    );
+    assert!(
+        !name.contains(['/', '\\']),
+        "name {name:?} with a slash accepted"
+    );
+    assert!(
+        !name.bytes().all(|b| b.is_ascii_digit()),
+        "all-digit name {name:?} accepted"
+    );
     assert!(name != "." && name != "..", "name {name:?} accepted");
     assert!(name.len() <= 256, "name of {} bytes accepted", name.len());
 }
@@ -115,14 +112,20 @@ fn depth(v: &serde_json::Value) -> usize {
 
 fn check_metadata(m: &Metadata) {
     let v = serde_json::Value::Object(m.clone());
-    assert!(v.to_string().len() <= 256 * 1024, "metadata over 256 KiB accepted");
+    assert!(
+        v.to_string().len() <= 256 * 1024,
+        "metadata over 256 KiB accepted"
+    );
     assert!(depth(&v) <= 32, "metadata deeper than 32 accepted");
 }
 
 fn check_labels(labels: &[String]) {
     assert!(labels.len() <= 64, "{} labels accepted", labels.len());
     for l in labels {
-        assert!(!l.trim().is_empty() && l.len() <= 128, "label {l:?} accepted");
+        assert!(
+            !l.trim().is_empty() && l.len() <= 128,
+            "label {l:?} accepted"
+        );
     }
 }
 
@@ -141,18 +144,31 @@ fuzz_target!(|data: &[u8]| {
     let target = ModelKey::Id(w.model_id);
     match op % 7 {
         0 => {
-            let Ok(req) = parse_json::<CreateModelRequest>(body) else { return };
-            if let Some(m) = client_error("create_model", w.store.create_model(&w.user, req.clone())) {
+            let Ok(req) = parse_json::<CreateModelRequest>(body) else {
+                return;
+            };
+            if let Some(m) =
+                client_error("create_model", w.store.create_model(&w.user, req.clone()))
+            {
                 check_model(&m);
                 assert_eq!(m.name, req.name);
-                let back = w.store.get_model(&ModelKey::Name(m.name.clone())).expect("reads back");
+                let back = w
+                    .store
+                    .get_model(&ModelKey::Name(m.name.clone()))
+                    .expect("reads back");
                 assert_eq!(back, m, "a created model reads back differently");
             }
         }
         1 => {
-            let Ok(value) = parse_json::<serde_json::Value>(body) else { return };
-            let Ok(patch) = parse_maybe_wrapped::<PatchModelRequest>(value, "model") else { return };
-            if let Some(m) = client_error("patch_model", w.store.patch_model(&target, patch.clone())) {
+            let Ok(value) = parse_json::<serde_json::Value>(body) else {
+                return;
+            };
+            let Ok(patch) = parse_maybe_wrapped::<PatchModelRequest>(value, "model") else {
+                return;
+            };
+            if let Some(m) =
+                client_error("patch_model", w.store.patch_model(&target, patch.clone()))
+            {
                 check_model(&m);
                 if let Some(name) = &patch.name {
                     assert_eq!(&m.name, name);
@@ -164,32 +180,48 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         2 => {
-            let Ok(change) = parse_json::<MetadataChange>(body) else { return };
-            if let Some(m) = client_error("change_model_metadata", w.store.change_model_metadata(&target, &change)) {
+            let Ok(change) = parse_json::<MetadataChange>(body) else {
+                return;
+            };
+            if let Some(m) = client_error(
+                "change_model_metadata",
+                w.store.change_model_metadata(&target, &change),
+            ) {
                 check_model(&m);
             }
         }
         3 => {
-            let Ok(req) = parse_json::<CreateCheckpointRequest>(body) else { return };
+            let Ok(req) = parse_json::<CreateCheckpointRequest>(body) else {
+                return;
+            };
             if let Some(c) = client_error("create_checkpoint", w.store.create_checkpoint(req)) {
                 check_metadata(&c.metadata);
                 assert_eq!(w.store.get_checkpoint(&c.uuid).expect("reads back"), c);
             }
         }
         4 => {
-            let Ok(metadata) = parse_json::<Metadata>(body) else { return };
+            let Ok(metadata) = parse_json::<Metadata>(body) else {
+                return;
+            };
             if let Some(c) = client_error(
                 "replace_checkpoint_metadata",
-                w.store.replace_checkpoint_metadata(&w.checkpoint, metadata.clone()),
+                w.store
+                    .replace_checkpoint_metadata(&w.checkpoint, metadata.clone()),
             ) {
                 assert_eq!(c.metadata, metadata);
                 check_metadata(&c.metadata);
             }
         }
         5 => {
-            let Ok(value) = parse_json::<serde_json::Value>(body) else { return };
-            let Ok(patch) = parse_maybe_wrapped::<PatchVersionRequest>(value, "modelVersion") else { return };
-            if let Some(v) = client_error("patch_version", w.store.patch_version(&target, 1, patch)) {
+            let Ok(value) = parse_json::<serde_json::Value>(body) else {
+                return;
+            };
+            let Ok(patch) = parse_maybe_wrapped::<PatchVersionRequest>(value, "modelVersion")
+            else {
+                return;
+            };
+            if let Some(v) = client_error("patch_version", w.store.patch_version(&target, 1, patch))
+            {
                 check_labels(&v.labels);
                 check_metadata(&v.metadata);
             }
@@ -197,23 +229,24 @@ fuzz_target!(|data: &[u8]| {
         _ => {
             let query = String::from_utf8_lossy(body);
             let Ok(q) = model_query(&query) else { return };
-            if known_filter_bug(q.name.as_deref()) || known_filter_bug(q.description.as_deref()) {
-                return;
-            }
             if let Some((models, page)) = client_error("list_models", w.store.list_models(&q)) {
                 assert!(models.len() <= q.limit as usize);
                 assert!(page.end_index >= page.start_index);
                 for m in &models {
                     if let Some(name) = q.name.as_deref().filter(|s| !s.is_empty()) {
                         assert!(
-                            m.name.to_ascii_lowercase().contains(&name.to_ascii_lowercase()),
+                            m.name
+                                .to_ascii_lowercase()
+                                .contains(&name.to_ascii_lowercase()),
                             "filter name={name:?} returned model {:?}",
                             m.name
                         );
                     }
                     if let Some(desc) = q.description.as_deref().filter(|s| !s.is_empty()) {
                         assert!(
-                            m.description.to_ascii_lowercase().contains(&desc.to_ascii_lowercase()),
+                            m.description
+                                .to_ascii_lowercase()
+                                .contains(&desc.to_ascii_lowercase()),
                             "filter description={desc:?} returned model with description {:?}",
                             m.description
                         );
