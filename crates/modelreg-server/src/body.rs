@@ -55,6 +55,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServerError> {
     } else {
         bytes
     };
+    // serde would read a struct from a JSON array too; every body here is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ServerError::BadRequest(
+            "invalid request body: expected a JSON object".into(),
+        ));
+    }
     serde_json::from_slice(bytes)
         .map_err(|e| ServerError::BadRequest(format!("invalid request body: {e}")))
 }

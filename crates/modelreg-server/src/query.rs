@@ -4,6 +4,9 @@
 use crate::errors::ServerError;
 use modelreg_types::{ModelQuery, ModelSortBy, OrderBy, PageRequest, VersionQuery, VersionSortBy};
 
+/// The longest name or description filter.
+pub const MAX_FILTER_LEN: usize = 1024;
+
 /// The most items one page holds.
 pub const MAX_PAGE_SIZE: i32 = 1000;
 
@@ -137,6 +140,13 @@ fn no_nul<'a>(values: impl IntoIterator<Item = &'a String>) -> Result<(), Server
 pub fn model_query(query: &str) -> Result<ModelQuery, ServerError> {
     let p = QueryPairs::parse(query);
     no_nul(p.0.iter().map(|(_, v)| v))?;
+    for key in ["name", "description"] {
+        if p.get(key).is_some_and(|v| v.len() > MAX_FILTER_LEN) {
+            return Err(ServerError::BadRequest(format!(
+                "query parameter {key} cannot be longer than {MAX_FILTER_LEN} bytes"
+            )));
+        }
+    }
     let page = p.page()?;
     Ok(ModelQuery {
         name: p.get("name").map(str::to_string),

@@ -380,3 +380,29 @@ mod nul_characters {
 
     super::common::on_both_backends!(are_refused_everywhere_with_400);
 }
+
+mod hostile_shapes {
+    use super::common::{assert_error, Api};
+    use reqwest::Method;
+    use serde_json::json;
+
+    async fn arrays_for_objects_and_huge_filters_are_400(api: Api) {
+        let (status, body) = api
+            .send(Method::POST, "/api/v1/models", Some(json!(["x", "desc"])))
+            .await;
+        assert_error(status, &body, 400, 3, "expected a JSON object");
+        let long = "a".repeat(2000);
+        let (status, body) = api.get(&format!("/api/v1/models?description={long}")).await;
+        assert_error(status, &body, 400, 3, "cannot be longer than 1024 bytes");
+        let (status, body) = api
+            .post(
+                "/api/v1/tokens",
+                json!({"name": "t", "expiresInSeconds": 630000000000_i64}),
+            )
+            .await;
+        assert_error(status, &body, 400, 3, "at most");
+        assert_eq!(api.get("/api/v1/models").await.1["pagination"]["total"], 0);
+    }
+
+    super::common::on_both_backends!(arrays_for_objects_and_huge_filters_are_400);
+}

@@ -12,6 +12,8 @@ use modelreg_types::{Role, TokenInfo, User};
 use sha2::{Digest, Sha256};
 
 const API_TOKEN_PREFIX: &str = "mrt_";
+/// The longest expiry an API token can be given (10 years).
+const MAX_TOKEN_LIFETIME_SECS: i64 = 10 * 366 * 24 * 3600;
 
 /// The stored form of a session or API token.
 pub(crate) fn token_hash(secret: &str) -> String {
@@ -156,7 +158,12 @@ impl Store {
         }
         let expires_at = match expires_in_seconds {
             None | Some(0) => 0,
-            Some(secs) if secs > 0 => now_micros().saturating_add(secs.saturating_mul(1_000_000)),
+            Some(secs) if secs > 0 && secs <= MAX_TOKEN_LIFETIME_SECS => now_micros() + secs * 1_000_000,
+            Some(secs) if secs > 0 => {
+                return Err(StoreError::InvalidArgument(format!(
+                    "expiresInSeconds can be at most {MAX_TOKEN_LIFETIME_SECS} (10 years), got {secs}; leave it out for a token that never expires"
+                )))
+            }
             Some(secs) => {
                 return Err(StoreError::InvalidArgument(format!(
                     "expiresInSeconds must be positive, got {secs}"
