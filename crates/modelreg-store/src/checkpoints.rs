@@ -22,14 +22,6 @@ pub(crate) fn find_checkpoint(conn: &mut DbConnection, uuid: &str) -> StoreResul
         .map_err(on_not_found(format!("checkpoint {uuid} not found")))
 }
 
-pub(crate) fn checkpoint_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<Checkpoint> {
-    checkpoints::table
-        .find(id)
-        .select(CheckpointRow::as_select())
-        .first(conn)?
-        .into_checkpoint()
-}
-
 fn check_training(req: &CreateCheckpointRequest) -> StoreResult<()> {
     validate::text("taskId", req.task_id.as_deref(), validate::MAX_NAME_LEN)?;
     if let Some(training) = &req.training {

@@ -82,16 +82,35 @@ struct SqlitePragmas {
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
-            // synchronous=FULL: an acknowledged write is on disk, even if the machine dies.
-            c.batch_execute(&format!(
-                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                self.busy_timeout.as_millis()
-            ))
-            .map_err(diesel::r2d2::Error::QueryError)?;
+            set_sqlite_pragmas(c, self.busy_timeout).map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
     }
+}
+
+/// WAL, foreign keys, a busy timeout, and synchronous=FULL: a commit returns
+/// once it is on disk, so an acknowledged write survives even the machine dying.
+pub(crate) fn set_sqlite_pragmas(
+    conn: &mut SqliteConnection,
+    busy_timeout: Duration,
+) -> diesel::QueryResult<()> {
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        busy_timeout.as_millis()
+    ))
+}
+
+/// Opens the SQLite connection that makes every write (see group_commit.rs).
+pub(crate) fn sqlite_writer_connection(
+    url: &str,
+    busy_timeout: Duration,
+) -> StoreResult<DbConnection> {
+    let (_, path) = Backend::from_url(url);
+    let mut conn = SqliteConnection::establish(&path)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
+    set_sqlite_pragmas(&mut conn, busy_timeout)?;
+    Ok(DbConnection::Sqlite(conn))
 }
 
 /// A pool of connections.

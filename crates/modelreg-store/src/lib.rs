@@ -7,6 +7,7 @@
 mod checkpoints;
 mod connection;
 mod error;
+mod group_commit;
 mod metadata;
 mod models;
 mod passwords;
@@ -22,22 +23,23 @@ mod versions;
 pub use checkpoints::{blob_prefix, StoredFile};
 pub use connection::{Backend, DbConnection, PoolOptions};
 pub use error::{StoreError, StoreResult};
-pub use models::ModelKey;
+pub use models::{ModelKey, COUNT_AHEAD};
 pub use passwords::client_side_hash;
 pub use users::AuthUser;
 
 use connection::{DbPool, PooledConn};
 use diesel::Connection;
-use std::sync::{Arc, Mutex};
+use group_commit::SqliteWriter;
+use std::sync::Arc;
 
 /// The registry's storage: a pool of connections to one database.
 #[derive(Clone)]
 pub struct Store {
     pool: DbPool,
     backend: Backend,
-    /// SQLite has one writer at a time; taking turns in the process avoids
-    /// busy errors that a lock upgrade inside a transaction cannot wait out.
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// SQLite has one writer at a time: on SQLite every write goes through
+    /// one connection, and concurrent writes share a commit.
+    sqlite_writer: Option<Arc<SqliteWriter>>,
     session_lifetime: std::time::Duration,
 }
 
@@ -46,10 +48,16 @@ impl Store {
     /// or a file path), applies pending migrations and creates the built-in users.
     pub fn open(url: &str, options: &PoolOptions) -> StoreResult<Store> {
         let (backend, pool) = connection::connect(url, options)?;
+        let sqlite_writer = match backend {
+            Backend::Sqlite => Some(Arc::new(SqliteWriter::new(
+                connection::sqlite_writer_connection(url, options.busy_timeout)?,
+            ))),
+            Backend::Postgres => None,
+        };
         let store = Store {
             pool,
             backend,
-            sqlite_writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            sqlite_writer,
             session_lifetime: std::time::Duration::from_secs(7 * 24 * 3600),
         };
         store.ensure_builtin_users()?;
@@ -84,14 +92,16 @@ impl Store {
         f(&mut conn)
     }
 
-    /// Runs `f` in one transaction, for writes: all of it lands or none of it.
+    /// Runs `f` in one transaction, for writes: all of it lands or none of it,
+    /// and what landed is on disk when this returns.
     fn write<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = self.conn()?;
-        let _turn = self
-            .sqlite_writer
-            .as_ref()
-            .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        let conn: &mut DbConnection = &mut conn;
-        conn.transaction(f)
+        match &self.sqlite_writer {
+            Some(writer) => writer.write(f),
+            None => {
+                let mut conn = self.conn()?;
+                let conn: &mut DbConnection = &mut conn;
+                conn.transaction(f)
+            }
+        }
     }
 }

@@ -55,17 +55,21 @@ pub(crate) fn find_model(conn: &mut DbConnection, key: &ModelKey) -> StoreResult
     found.map_err(on_not_found(key.to_string()))
 }
 
-pub(crate) fn model_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<Model> {
-    let row = find_model(conn, &ModelKey::Id(id))?;
-    to_model(conn, row)
+/// A model with its owner's name, in one query.
+pub(crate) fn load_model(conn: &mut DbConnection, key: &ModelKey) -> StoreResult<Model> {
+    let query = models::table
+        .inner_join(users::table)
+        .select((ModelRow::as_select(), users::username));
+    let found: QueryResult<(ModelRow, String)> = match key {
+        ModelKey::Id(id) => query.filter(models::id.eq(*id)).first(conn),
+        ModelKey::Name(name) => query.filter(models::name.eq(name)).first(conn),
+    };
+    let (row, username) = found.map_err(on_not_found(key.to_string()))?;
+    row.into_model(username)
 }
 
-pub(crate) fn to_model(conn: &mut DbConnection, row: ModelRow) -> StoreResult<Model> {
-    let username = users::table
-        .find(row.user_id)
-        .select(users::username)
-        .first(conn)?;
-    row.into_model(username)
+pub(crate) fn model_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<Model> {
+    load_model(conn, &ModelKey::Id(id))
 }
 
 fn to_models(conn: &mut DbConnection, rows: Vec<ModelRow>) -> StoreResult<Vec<Model>> {
@@ -214,6 +218,17 @@ fn sorted(q: ModelFilter<'_>, sort_by: ModelSortBy, desc: bool) -> ModelFilter<'
     }
 }
 
+/// How many matches past a page's end a listing counts; `total` is exact when
+/// fewer match, and a lower bound (the page's end plus this) when more do.
+pub const COUNT_AHEAD: i64 = 1000;
+
+/// The most matches to count for a page: none (count all) when the page is
+/// taken from the end (a negative offset) or has no limit.
+fn count_cap(page: PageRequest) -> Option<i64> {
+    (page.offset >= 0 && page.limit > 0)
+        .then(|| i64::from(page.offset) + i64::from(page.limit) + COUNT_AHEAD)
+}
+
 pub(crate) fn page_window(page: PageRequest, total: i64) -> StoreResult<(i32, i32, i32)> {
     let total = i32::try_from(total).unwrap_or(i32::MAX);
     let (start, end) = page.window(total).ok_or_else(|| {
@@ -264,17 +279,21 @@ impl Store {
                     req.name
                 )))?;
             let row = find_model(conn, &ModelKey::Name(req.name.clone()))?;
-            replace_labels(conn, row.id, &labels)?;
-            to_model(conn, row)
+            for label in &labels {
+                diesel::insert_into(model_labels::table)
+                    .values((
+                        model_labels::model_id.eq(row.id),
+                        model_labels::label.eq(label),
+                    ))
+                    .execute(conn)?;
+            }
+            row.into_model(user.username.clone())
         })
     }
 
     /// A model by id or name.
     pub fn get_model(&self, key: &ModelKey) -> StoreResult<Model> {
-        self.read(|conn| {
-            let row = find_model(conn, key)?;
-            to_model(conn, row)
-        })
+        self.read(|conn| load_model(conn, key))
     }
 
     /// One page of the models that match a query, and where it sits.
@@ -284,7 +303,16 @@ impl Store {
             limit: query.limit,
         };
         self.read(|conn| {
-            let total: i64 = filtered(query, self.backend).count().get_result(conn)?;
+            let total: i64 = match count_cap(page) {
+                // Counting every match of a broad filter costs as much as the
+                // matches; counting a little past the page does not.
+                Some(cap) => filtered(query, self.backend)
+                    .select(models::id)
+                    .limit(cap)
+                    .load::<i32>(conn)?
+                    .len() as i64,
+                None => filtered(query, self.backend).count().get_result(conn)?,
+            };
             let (start, end, total) = page_window(page, total)?;
             let rows: Vec<ModelRow> = sorted(
                 filtered(query, self.backend),

@@ -126,7 +126,6 @@ pub struct VersionRow {
     #[allow(dead_code)] // selected so the row matches the table
     pub model_id: i32,
     pub version: i32,
-    pub checkpoint_id: i32,
     pub name: String,
     pub comment: String,
     pub notes: String,

@@ -110,6 +110,7 @@ diesel::joinable!(models -> users (user_id));
 diesel::joinable!(model_labels -> models (model_id));
 diesel::joinable!(model_versions -> models (model_id));
 diesel::joinable!(model_versions -> checkpoints (checkpoint_id));
+diesel::joinable!(model_versions -> users (user_id));
 diesel::joinable!(checkpoint_files -> checkpoints (checkpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

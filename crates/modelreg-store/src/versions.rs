@@ -1,13 +1,12 @@
 //! Model versions: register, read, list, change, delete.
 
-use crate::checkpoints::{checkpoint_by_id, find_checkpoint};
+use crate::checkpoints::find_checkpoint;
 use crate::error::{on_not_found, StoreError, StoreResult};
 use crate::metadata;
-use crate::models::{find_model, model_by_id, page_window, ModelKey};
-use crate::rows::{parse_metadata, NewVersionRow, VersionRow};
-use crate::schema::{model_versions, models};
+use crate::models::{find_model, load_model, model_by_id, page_window, ModelKey};
+use crate::rows::{parse_metadata, CheckpointRow, NewVersionRow, VersionRow};
+use crate::schema::{checkpoints, model_versions, models, users};
 use crate::time::now_micros;
-use crate::users::usernames;
 use crate::validate;
 use crate::{AuthUser, DbConnection, Store};
 use diesel::prelude::*;
@@ -28,26 +27,60 @@ fn find_version(conn: &mut DbConnection, model: &Model, number: i32) -> StoreRes
         )))
 }
 
-fn to_versions(
-    conn: &mut DbConnection,
-    model: &Model,
-    rows: Vec<VersionRow>,
-) -> StoreResult<Vec<ModelVersion>> {
-    let user_ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
-    let names = usernames(conn, &user_ids)?;
+/// A version row with its checkpoint and its creator's name, as one query loads them.
+type VersionParts = (VersionRow, CheckpointRow, String);
+
+type VersionsQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::Filter<
+            diesel::dsl::InnerJoin<
+                diesel::dsl::InnerJoin<model_versions::table, checkpoints::table>,
+                users::table,
+            >,
+            diesel::dsl::Eq<model_versions::model_id, i32>,
+        >,
+        (
+            diesel::dsl::AsSelect<VersionRow, crate::connection::MultiBackend>,
+            diesel::dsl::AsSelect<CheckpointRow, crate::connection::MultiBackend>,
+            users::username,
+        ),
+    >,
+    crate::connection::MultiBackend,
+>;
+
+/// The versions of one model, each with its checkpoint and creator, in one query.
+fn versions_of<'a>(model_id: i32) -> VersionsQuery<'a> {
+    model_versions::table
+        .inner_join(checkpoints::table)
+        .inner_join(users::table)
+        .filter(model_versions::model_id.eq(model_id))
+        .select((
+            VersionRow::as_select(),
+            CheckpointRow::as_select(),
+            users::username,
+        ))
+        .into_boxed()
+}
+
+fn to_versions(model: &Model, rows: Vec<VersionParts>) -> StoreResult<Vec<ModelVersion>> {
     rows.into_iter()
-        .map(|row| {
-            let checkpoint = checkpoint_by_id(conn, row.checkpoint_id)?;
-            let username = names.get(&row.user_id).cloned().unwrap_or_default();
-            row.into_version(model.clone(), checkpoint, username)
+        .map(|(row, checkpoint, username)| {
+            row.into_version(model.clone(), checkpoint.into_checkpoint()?, username)
         })
         .collect()
 }
 
 fn load_version(conn: &mut DbConnection, model_id: i32, number: i32) -> StoreResult<ModelVersion> {
     let model = model_by_id(conn, model_id)?;
-    let row = find_version(conn, &model, number)?;
-    Ok(to_versions(conn, &model, vec![row])?.remove(0))
+    let parts: VersionParts = versions_of(model_id)
+        .filter(model_versions::version.eq(number))
+        .first(conn)
+        .map_err(on_not_found(format!(
+            "version {number} of model \"{}\" not found",
+            model.name
+        )))?;
+    Ok(to_versions(&model, vec![parts])?.remove(0))
 }
 
 impl Store {
@@ -144,13 +177,12 @@ impl Store {
             limit: query.limit,
         };
         self.read(|conn| {
-            let model = to_model_of(conn, key)?;
-            let of_model = model_versions::table.filter(model_versions::model_id.eq(model.id));
+            let model = load_model(conn, key)?;
             // models.num_versions moves with every registration and deletion, in the same transaction.
             let total = i64::from(model.num_versions);
             let (start, end, total) = page_window(page, total)?;
             let desc = query.order_by.is_desc();
-            let mut q = of_model.select(VersionRow::as_select()).into_boxed();
+            let mut q = versions_of(model.id);
             q = match (query.sort_by, desc) {
                 (VersionSortBy::CreationTime, false) => q
                     .order_by(model_versions::creation_time.asc())
@@ -165,7 +197,7 @@ impl Store {
                 .offset(i64::from(start))
                 .limit(i64::from(end - start))
                 .load(conn)?;
-            let versions = to_versions(conn, &model, rows)?;
+            let versions = to_versions(&model, rows)?;
             Ok((model, versions, page.pagination(start, end, total)))
         })
     }
@@ -185,7 +217,7 @@ impl Store {
         validate::text("comment", patch.comment.as_deref(), validate::MAX_TEXT_LEN)?;
         validate::text("notes", patch.notes.as_deref(), validate::MAX_TEXT_LEN)?;
         self.write(|conn| {
-            let model = to_model_of(conn, key)?;
+            let model = load_model(conn, key)?;
             let row = find_version(conn, &model, number)?;
             let target = model_versions::table.find(row.id);
             let mut changed = false;
@@ -244,7 +276,7 @@ impl Store {
     ) -> StoreResult<ModelVersion> {
         metadata::check_change(change)?;
         let loaded = self.write(|conn| {
-            let model = to_model_of(conn, key)?;
+            let model = load_model(conn, key)?;
             let id = find_version(conn, &model, number)?.id;
             // Write first, so the row is locked before it is read (see models.rs).
             diesel::update(model_versions::table.find(id))
@@ -269,7 +301,7 @@ impl Store {
     /// version's creator, the model's owner or an administrator may.
     pub fn delete_version(&self, key: &ModelKey, number: i32, actor: &AuthUser) -> StoreResult<()> {
         self.write(|conn| {
-            let model = to_model_of(conn, key)?;
+            let model = load_model(conn, key)?;
             let row = find_version(conn, &model, number)?;
             if !actor.is_admin() && row.user_id != actor.id && model.user_id != actor.id {
                 return Err(StoreError::PermissionDenied(format!(
@@ -287,9 +319,4 @@ impl Store {
             Ok(())
         })
     }
-}
-
-fn to_model_of(conn: &mut DbConnection, key: &ModelKey) -> StoreResult<Model> {
-    let row = find_model(conn, key)?;
-    crate::models::to_model(conn, row)
 }

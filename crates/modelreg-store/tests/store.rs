@@ -163,6 +163,100 @@ fn metadata_merges_are_atomic(store: Store) {
     );
 }
 
+/// Concurrent writes, some of which fail, as SQLite's group commit batches
+/// them: each failure undoes only itself, and every success is saved.
+fn concurrent_writes_fail_alone_and_the_rest_are_saved(store: Store, db: &TestDb) {
+    model(&store, "taken", "");
+    let store = Arc::new(store);
+    let start = Arc::new(std::sync::Barrier::new(32));
+    let threads: Vec<_> = (0..32)
+        .map(|i| {
+            let (store, start) = (store.clone(), start.clone());
+            std::thread::spawn(move || {
+                let name = if i % 4 == 0 {
+                    "taken".to_string()
+                } else {
+                    format!("m{i}")
+                };
+                let req = CreateModelRequest {
+                    name,
+                    labels: Some(vec![format!("l{i}")]),
+                    ..Default::default()
+                };
+                start.wait();
+                store.create_model(&user(&store), req)
+            })
+        })
+        .collect();
+    for (i, thread) in threads.into_iter().enumerate() {
+        match thread.join().unwrap() {
+            Ok(m) => assert_eq!(
+                (i % 4 != 0, m.name, m.labels),
+                (true, format!("m{i}"), vec![format!("l{i}")])
+            ),
+            Err(e) => assert!(
+                i % 4 == 0 && matches!(e, StoreError::AlreadyExists(_)),
+                "{i}: {e}"
+            ),
+        }
+    }
+    drop(store);
+    let reopened = open(db);
+    let all = reopened.list_models(&ModelQuery::default()).unwrap().0;
+    let mut names: Vec<String> = all.into_iter().map(|m| m.name).collect();
+    names.sort();
+    let mut expected: Vec<String> = (0..32)
+        .filter(|i| i % 4 != 0)
+        .map(|i| format!("m{i}"))
+        .collect();
+    expected.push("taken".into());
+    expected.sort();
+    assert_eq!(names, expected);
+    let labels = reopened.model_labels().unwrap();
+    assert_eq!(labels.len(), 24, "one label per saved model: {labels:?}");
+}
+
+/// Past `COUNT_AHEAD` matches beyond the page, `total` is a lower bound that
+/// keeps clients paging (`endIndex < total`) until the real end.
+fn broad_listings_count_ahead_of_the_page(store: Store) {
+    let ahead = modelreg_store::COUNT_AHEAD as i32;
+    let user = user(&store);
+    for i in 0..ahead + 15 {
+        let req = CreateModelRequest {
+            name: format!("bulk-{i:05}"),
+            ..Default::default()
+        };
+        store.create_model(&user, req).unwrap();
+    }
+    let page = |offset, limit| {
+        let query = ModelQuery {
+            name: Some("bulk".into()),
+            offset,
+            limit,
+            ..Default::default()
+        };
+        store.list_models(&query).unwrap()
+    };
+    let (first, pagination) = page(0, 10);
+    assert_eq!(first.len(), 10);
+    assert_eq!(pagination.total, 10 + ahead, "a lower bound past the page");
+    // Walking the pages as clients do reaches every model, and the last page's total is exact.
+    let (mut seen, mut offset) = (0, 0);
+    loop {
+        let (models, pagination) = page(offset, 100);
+        seen += models.len() as i32;
+        if pagination.end_index >= pagination.total {
+            assert_eq!(pagination.total, ahead + 15);
+            break;
+        }
+        offset = pagination.end_index;
+    }
+    assert_eq!(seen, ahead + 15);
+    // A page counted from the end needs, and gets, the exact total.
+    let (last, pagination) = page(-5, 10);
+    assert_eq!((last.len(), pagination.total), (5, ahead + 15));
+}
+
 fn sessions_survive_a_reopen_and_end_at_logout(store: Store, db: &TestDb) {
     let (token, _) = store.login("admin", "", false).unwrap();
     drop(store);
@@ -198,9 +292,23 @@ macro_rules! on_both_backends {
 on_both_backends!(
     listing_filters_sorts_and_pages_in_sql,
     version_numbers_are_atomic_and_never_reused,
+    broad_listings_count_ahead_of_the_page,
     failed_writes_change_nothing,
     metadata_merges_are_atomic,
 );
+
+#[test]
+fn sqlite_concurrent_writes_fail_alone_and_the_rest_are_saved() {
+    let db = TestDb::sqlite();
+    concurrent_writes_fail_alone_and_the_rest_are_saved(open(&db), &db);
+}
+
+#[test]
+fn postgres_concurrent_writes_fail_alone_and_the_rest_are_saved() {
+    if let Some(db) = TestDb::postgres() {
+        concurrent_writes_fail_alone_and_the_rest_are_saved(open(&db), &db);
+    }
+}
 
 #[test]
 fn sqlite_sessions_survive_a_reopen_and_end_at_logout() {

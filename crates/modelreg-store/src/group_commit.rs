@@ -1,0 +1,167 @@
+//! Group commit for SQLite: concurrent writes share one transaction and one
+//! flush to disk.
+//!
+//! SQLite has one writer at a time, and each commit costs a flush (fsync) and,
+//! with the search index, an index segment. So every write in the process runs
+//! on one connection, in turn: the first write opens a transaction, and each
+//! write runs in its own savepoint inside it (a write that fails rolls back
+//! only its own changes). The write that finds nobody queued behind it, or
+//! that fills the batch, commits for everyone; the others wait for that commit
+//! before they answer. An acknowledged write is on disk (`synchronous = FULL`),
+//! exactly as with one transaction per write; 32 concurrent writers just pay
+//! for one commit instead of 32. A lone writer commits at once.
+
+use crate::error::{StoreError, StoreResult};
+use crate::DbConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// The most writes that share one commit, so that none waits long.
+const MAX_BATCH: usize = 64;
+
+/// The process's one SQLite writer.
+pub(crate) struct SqliteWriter {
+    turn: Mutex<Batch>,
+    /// Writes waiting for their turn: while there are some, the batch stays open.
+    queued: AtomicUsize,
+    /// How the most recent batches ended, for the writes waiting on them.
+    outcomes: Mutex<Outcomes>,
+    committed: Condvar,
+}
+
+struct Batch {
+    conn: DbConnection,
+    /// The open batch's number, if a transaction is open.
+    open: Option<u64>,
+    members: usize,
+    next: u64,
+}
+
+#[derive(Default)]
+struct Outcomes {
+    /// Every batch up to this number has ended.
+    ended: u64,
+    /// The batches whose commit failed, with the reason (the last few).
+    failed: Vec<(u64, String)>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SqliteWriter {
+    pub(crate) fn new(conn: DbConnection) -> SqliteWriter {
+        SqliteWriter {
+            turn: Mutex::new(Batch {
+                conn,
+                open: None,
+                members: 0,
+                next: 1,
+            }),
+            queued: AtomicUsize::new(0),
+            outcomes: Mutex::new(Outcomes::default()),
+            committed: Condvar::new(),
+        }
+    }
+
+    /// Runs `f` as one atomic write and returns once it is committed and on disk.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut batch = lock(&self.turn);
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        let number = match batch.open {
+            Some(number) => number,
+            None => {
+                begin(&mut batch.conn)?;
+                let number = batch.next;
+                batch.next += 1;
+                batch.open = Some(number);
+                batch.members = 0;
+                number
+            }
+        };
+        // A nested `transaction` is a savepoint: a failure undoes only this write.
+        let conn = &mut batch.conn;
+        let result = match catch_unwind(AssertUnwindSafe(|| conn.transaction(f))) {
+            Ok(result) => result,
+            Err(_) => {
+                // A panic skips the savepoint's rollback; undo this write here.
+                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                    &mut batch.conn,
+                );
+                Err(StoreError::Internal(
+                    "a write failed unexpectedly and was rolled back".into(),
+                ))
+            }
+        };
+        batch.members += 1;
+        if self.queued.load(Ordering::SeqCst) > 0 && batch.members < MAX_BATCH {
+            drop(batch);
+            return self.wait_for(number).and(result);
+        }
+        let commit = commit(&mut batch.conn);
+        batch.open = None;
+        // Still in turn, so batches end in order.
+        self.end(number, commit.as_ref().err().map(|e| e.to_string()));
+        drop(batch);
+        commit.and(result)
+    }
+
+    fn end(&self, number: u64, failure: Option<String>) {
+        let mut outcomes = lock(&self.outcomes);
+        outcomes.ended = number;
+        if let Some(reason) = failure {
+            outcomes.failed.push((number, reason));
+            let excess = outcomes.failed.len().saturating_sub(16);
+            outcomes.failed.drain(..excess);
+        }
+        self.committed.notify_all();
+    }
+
+    fn wait_for(&self, number: u64) -> StoreResult<()> {
+        let mut outcomes = lock(&self.outcomes);
+        while outcomes.ended < number {
+            outcomes = self
+                .committed
+                .wait(outcomes)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        match outcomes.failed.iter().find(|(n, _)| *n == number) {
+            Some((_, reason)) => Err(StoreError::Unavailable(format!(
+                "the write was not saved: {reason}"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `BEGIN IMMEDIATE`: takes SQLite's write lock now (waiting out another
+/// process up to the busy timeout) rather than at the first write.
+fn begin(conn: &mut DbConnection) -> StoreResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?
+        }
+    }
+    Ok(())
+}
+
+fn commit(conn: &mut DbConnection) -> StoreResult<()> {
+    let committed = <DbConnection as Connection>::TransactionManager::commit_transaction(conn);
+    if committed.is_err() {
+        // Leaves the connection outside any transaction for the next batch.
+        let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+    }
+    Ok(committed?)
+}
