@@ -87,3 +87,44 @@ common::on_both_backends!(
     logout_ends_the_session,
     unknown_routes_get_a_json_404
 );
+
+mod users {
+    use super::common::Api;
+    use reqwest::Method;
+    use serde_json::{json, Value};
+
+    /// Acts as the built-in `admin` from here on.
+    async fn as_admin(mut api: Api) -> Api {
+        let body = json!({"username": "admin", "password": "", "isHashed": true});
+        let login = api.ok(Method::POST, "/api/v1/auth/login", Some(body)).await;
+        api.token = login["token"].as_str().unwrap().to_string();
+        api
+    }
+
+    async fn create_user(api: &Api, name: &str, role: &str) -> Value {
+        let body = json!({"user": {"username": name, "role": role}, "password": "Passw0rd-x"});
+        api.ok(Method::POST, "/api/v1/users", Some(body)).await["user"].clone()
+    }
+
+    async fn admin_false_demotes_only_an_admin(api: Api) {
+        let api = as_admin(api).await;
+        for (name, role, after) in [
+            ("vera", "viewer", "viewer"),
+            ("eddie", "editor", "editor"),
+            ("ada", "admin", "editor"),
+        ] {
+            let id = create_user(&api, name, role).await["id"].clone();
+            let patched = api
+                .ok(
+                    Method::PATCH,
+                    &format!("/api/v1/users/{id}"),
+                    Some(json!({"admin": false})),
+                )
+                .await;
+            assert_eq!(patched["user"]["role"], after, "{name}: {patched}");
+            assert_eq!(patched["user"]["admin"], false, "{name}");
+        }
+    }
+
+    super::common::on_both_backends!(admin_false_demotes_only_an_admin);
+}

@@ -265,11 +265,6 @@ impl Store {
                 )));
             }
         }
-        let role = patch.role.or(match patch.admin {
-            Some(true) => Some(Role::Admin),
-            Some(false) => Some(Role::Editor),
-            None => None,
-        });
         let secret = match &patch.password {
             Some(p) => Some(stored_secret(&as_client_hash(
                 p,
@@ -279,6 +274,14 @@ impl Store {
         };
         self.write(|conn| {
             let row = user_by_id(conn, id)?;
+            let role = patch.role.or(match patch.admin {
+                Some(true) => Some(Role::Admin),
+                // `admin: false` (Determined's `det user edit --admin false`) takes
+                // away admin rights only: an admin becomes an editor, and an editor
+                // or a viewer keeps their role.
+                Some(false) if row.role == Role::Admin.name() => Some(Role::Editor),
+                Some(false) | None => None,
+            });
             let target = users::table.find(id);
             if let Some(name) = &patch.username {
                 diesel::update(target)
