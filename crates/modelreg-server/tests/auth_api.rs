@@ -89,7 +89,7 @@ common::on_both_backends!(
 );
 
 mod users {
-    use super::common::Api;
+    use super::common::{assert_error, Api};
     use reqwest::Method;
     use serde_json::{json, Value};
 
@@ -126,5 +126,34 @@ mod users {
         }
     }
 
-    super::common::on_both_backends!(admin_false_demotes_only_an_admin);
+    async fn usernames_of_only_dots_are_refused(api: Api) {
+        let api = as_admin(api).await;
+        for name in [".", "..", "..."] {
+            let body = json!({"user": {"username": name}, "password": "Passw0rd-x"});
+            let (status, err) = api.post("/api/v1/users", body).await;
+            assert_error(status, &err, 400, 3, "a username cannot be only dots");
+        }
+        let id = create_user(&api, "dot.ted", "editor").await["id"].clone();
+        let (status, err) = api
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/users/{id}"),
+                Some(json!({"username": ".."})),
+            )
+            .await;
+        assert_error(status, &err, 400, 3, "a username cannot be only dots");
+        let (_, users) = api.get("/api/v1/users").await;
+        let names: Vec<&str> = users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["admin", "determined", "dot.ted"]);
+    }
+
+    super::common::on_both_backends!(
+        admin_false_demotes_only_an_admin,
+        usernames_of_only_dots_are_refused
+    );
 }

@@ -39,6 +39,13 @@ fn check_username(name: &str) -> StoreResult<()> {
             "invalid username {name:?}: use 1 to 128 bytes without spaces or slashes"
         )));
     }
+    if name.chars().all(|c| c == '.') {
+        // HTTP clients remove `.` and `..` path segments, so such a user could
+        // not be addressed as `/users/{username}`; longer runs of dots look the same.
+        return Err(StoreError::InvalidArgument(format!(
+            "invalid username {name:?}: a username cannot be only dots"
+        )));
+    }
     Ok(())
 }
 
