@@ -34,9 +34,14 @@ pub enum ServerError {
     /// An upload ended before all of its bytes arrived.
     #[error("{0}")]
     UploadCut(String),
-    /// A byte range outside the file.
-    #[error("{0}")]
-    BadRange(String),
+    /// A `Range` header that is valid but selects nothing of the file.
+    #[error("cannot serve range {range:?} of a {size}-byte file")]
+    RangeNotSatisfiable {
+        /// The header as sent.
+        range: String,
+        /// The file's size, for `Content-Range: bytes */size`.
+        size: u64,
+    },
     /// Too many failed logins: wait this many seconds.
     #[error("too many failed logins for {user}; try again in {retry_after} seconds")]
     TooManyLogins {
@@ -70,7 +75,7 @@ impl ServerError {
             ServerError::ArtifactStore(_) => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
             ServerError::Corrupt(_) => (S::INTERNAL_SERVER_ERROR, 15, "DataLoss"),
             ServerError::UploadCut(_) => (S::BAD_REQUEST, 3, "InvalidArgument"),
-            ServerError::BadRange(_) => (S::RANGE_NOT_SATISFIABLE, 11, "OutOfRange"),
+            ServerError::RangeNotSatisfiable { .. } => (S::RANGE_NOT_SATISFIABLE, 11, "OutOfRange"),
             ServerError::TooManyLogins { .. } => (S::TOO_MANY_REQUESTS, 8, "ResourceExhausted"),
             ServerError::Blocking => (S::SERVICE_UNAVAILABLE, 14, "Unavailable"),
         }
@@ -113,11 +118,20 @@ impl ResponseError for ServerError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = HttpResponse::build(status);
-        if let ServerError::TooManyLogins { retry_after, .. } = self {
-            response.insert_header((
-                actix_web::http::header::RETRY_AFTER,
-                retry_after.to_string(),
-            ));
+        match self {
+            ServerError::TooManyLogins { retry_after, .. } => {
+                response.insert_header((
+                    actix_web::http::header::RETRY_AFTER,
+                    retry_after.to_string(),
+                ));
+            }
+            ServerError::RangeNotSatisfiable { size, .. } => {
+                response.insert_header((
+                    actix_web::http::header::CONTENT_RANGE,
+                    format!("bytes */{size}"),
+                ));
+            }
+            _ => {}
         }
         response.json(ApiError::new(code, reason, self.public_message()))
     }
