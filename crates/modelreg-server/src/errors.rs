@@ -137,6 +137,21 @@ impl ResponseError for ServerError {
     }
 }
 
+/// Answers a path segment that its handler cannot read (`web::PathConfig`)
+/// in the error shape of `API.md`, with serde's words and not actix's
+/// wrapper. Handlers read segments as strings and check them themselves
+/// (see `routes::path_id`), so this is the net under them.
+pub fn path_error(
+    err: actix_web::error::PathError,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let detail = match &err {
+        actix_web::error::PathError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    ServerError::BadRequest(format!("invalid path {}: {detail}", req.path())).into()
+}
+
 /// Shorthand for handler results.
 pub type ServerResult<T> = Result<T, ServerError>;
 
@@ -150,4 +165,32 @@ where
         .await
         .map_err(|_| ServerError::Blocking)?
         .map_err(ServerError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_error;
+    use actix_web::{test, web, App};
+
+    #[actix_web::test]
+    async fn unreadable_path_segments_are_a_json_400_without_rust_internals() {
+        let app = test::init_service(
+            App::new()
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .route(
+                    "/things/{id}",
+                    web::get().to(|id: web::Path<i32>| async move { id.to_string() }),
+                ),
+        )
+        .await;
+        let req = test::TestRequest::get().uri("/things/x1").to_request();
+        let resp = test::call_service(&app, req).await;
+        assert_eq!(resp.status(), 400);
+        let body: serde_json::Value = test::read_body_json(resp).await;
+        let message = body["error"]["error"].as_str().unwrap();
+        assert!(message.contains("\"x1\""), "{message}");
+        assert!(!message.contains("Path("), "{message}");
+        assert!(!message.contains("deserialize"), "{message}");
+        assert_eq!(body["error"]["code"], 3);
+    }
 }

@@ -81,8 +81,39 @@ async fn unknown_routes_get_a_json_404(api: Api) {
     );
 }
 
+async fn ids_in_paths_that_are_not_integers_are_named_plainly(api: Api) {
+    for (method, path, message) in [
+        (
+            Method::DELETE,
+            "/api/v1/tokens/x1",
+            r#"token id must be an integer, got "x1""#,
+        ),
+        (
+            Method::GET,
+            "/api/v1/users/x1",
+            r#"user id must be an integer, got "x1""#,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/users/99999999999",
+            r#"user id must be an integer, got "99999999999""#,
+        ),
+        (
+            Method::GET,
+            "/api/v1/models/m/versions/x1",
+            r#"version must be a positive integer, got "x1""#,
+        ),
+    ] {
+        let (status, body) = api.send(method, path, Some(json!({}))).await;
+        assert_error(status, &body, 400, 3, message);
+        let text = body["error"]["error"].as_str().unwrap();
+        assert!(!text.contains("Path("), "{path}: {text}");
+    }
+}
+
 common::on_both_backends!(
     every_api_route_needs_a_token_but_login_info_and_health_do_not,
+    ids_in_paths_that_are_not_integers_are_named_plainly,
     login_accepts_hashed_and_plain_blank_passwords_and_refuses_wrong_ones,
     logout_ends_the_session,
     unknown_routes_get_a_json_404
