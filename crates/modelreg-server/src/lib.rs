@@ -152,6 +152,7 @@ pub fn run(
             .app_data(web::Data::new(identity.clone()))
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))
+            .app_data(web::PathConfig::default().error_handler(errors::path_error))
             .app_data(web::Data::new(routes::system::OpenApiJson(spec.clone())))
             .service(SwaggerUi::new("/docs/{_:.*}").config(swagger_config()))
             .service(web::redirect("/docs", "/docs/"))

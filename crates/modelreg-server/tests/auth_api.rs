@@ -81,9 +81,110 @@ async fn unknown_routes_get_a_json_404(api: Api) {
     );
 }
 
+async fn ids_in_paths_that_are_not_integers_are_named_plainly(api: Api) {
+    for (method, path, message) in [
+        (
+            Method::DELETE,
+            "/api/v1/tokens/x1",
+            r#"token id must be an integer, got "x1""#,
+        ),
+        (
+            Method::GET,
+            "/api/v1/users/x1",
+            r#"user id must be an integer, got "x1""#,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/users/99999999999",
+            r#"user id must be an integer, got "99999999999""#,
+        ),
+        (
+            Method::GET,
+            "/api/v1/models/m/versions/x1",
+            r#"version must be a positive integer, got "x1""#,
+        ),
+    ] {
+        let (status, body) = api.send(method, path, Some(json!({}))).await;
+        assert_error(status, &body, 400, 3, message);
+        let text = body["error"]["error"].as_str().unwrap();
+        assert!(!text.contains("Path("), "{path}: {text}");
+    }
+}
+
 common::on_both_backends!(
     every_api_route_needs_a_token_but_login_info_and_health_do_not,
+    ids_in_paths_that_are_not_integers_are_named_plainly,
     login_accepts_hashed_and_plain_blank_passwords_and_refuses_wrong_ones,
     logout_ends_the_session,
     unknown_routes_get_a_json_404
 );
+
+mod users {
+    use super::common::{assert_error, Api};
+    use reqwest::Method;
+    use serde_json::{json, Value};
+
+    /// Acts as the built-in `admin` from here on.
+    async fn as_admin(mut api: Api) -> Api {
+        let body = json!({"username": "admin", "password": "", "isHashed": true});
+        let login = api.ok(Method::POST, "/api/v1/auth/login", Some(body)).await;
+        api.token = login["token"].as_str().unwrap().to_string();
+        api
+    }
+
+    async fn create_user(api: &Api, name: &str, role: &str) -> Value {
+        let body = json!({"user": {"username": name, "role": role}, "password": "Passw0rd-x"});
+        api.ok(Method::POST, "/api/v1/users", Some(body)).await["user"].clone()
+    }
+
+    async fn admin_false_demotes_only_an_admin(api: Api) {
+        let api = as_admin(api).await;
+        for (name, role, after) in [
+            ("vera", "viewer", "viewer"),
+            ("eddie", "editor", "editor"),
+            ("ada", "admin", "editor"),
+        ] {
+            let id = create_user(&api, name, role).await["id"].clone();
+            let patched = api
+                .ok(
+                    Method::PATCH,
+                    &format!("/api/v1/users/{id}"),
+                    Some(json!({"admin": false})),
+                )
+                .await;
+            assert_eq!(patched["user"]["role"], after, "{name}: {patched}");
+            assert_eq!(patched["user"]["admin"], false, "{name}");
+        }
+    }
+
+    async fn usernames_of_only_dots_are_refused(api: Api) {
+        let api = as_admin(api).await;
+        for name in [".", "..", "..."] {
+            let body = json!({"user": {"username": name}, "password": "Passw0rd-x"});
+            let (status, err) = api.post("/api/v1/users", body).await;
+            assert_error(status, &err, 400, 3, "a username cannot be only dots");
+        }
+        let id = create_user(&api, "dot.ted", "editor").await["id"].clone();
+        let (status, err) = api
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/users/{id}"),
+                Some(json!({"username": ".."})),
+            )
+            .await;
+        assert_error(status, &err, 400, 3, "a username cannot be only dots");
+        let (_, users) = api.get("/api/v1/users").await;
+        let names: Vec<&str> = users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["admin", "determined", "dot.ted"]);
+    }
+
+    super::common::on_both_backends!(
+        admin_false_demotes_only_an_admin,
+        usernames_of_only_dots_are_refused
+    );
+}

@@ -447,6 +447,55 @@ async fn a_client_cut_off_mid_upload_leaves_no_file(api: Api) {
     );
 }
 
+async fn invalid_ranges_are_ignored_and_unsatisfiable_ones_are_416(api: Api) {
+    let uuid = active_checkpoint(&api).await;
+    let bytes = random_bytes(1000);
+    upload(&api, &uuid, "model.pt", &bytes).await;
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/checkpoints/{uuid}/complete"),
+        None,
+    )
+    .await;
+    let url = format!("/api/v1/checkpoints/{uuid}/files/model.pt");
+    // RFC 9110 §14.2: a Range that is not valid (or not in bytes) is ignored.
+    for header in [
+        "bytes=abc",
+        "bytes=5-2",
+        "bytes=",
+        "bytes=-",
+        "items=0-9",
+        "0-9",
+    ] {
+        let resp = raw_get(&api, &url, &[("range", header)]).await;
+        assert_eq!(resp.status(), 200, "{header:?}");
+        assert!(resp.headers().get("content-range").is_none(), "{header:?}");
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+    // Valid, but nothing of the file: 416 with the size.
+    for header in ["bytes=1000-", "bytes=5000-6000", "bytes=-0"] {
+        let resp = raw_get(&api, &url, &[("range", header)]).await;
+        assert_eq!(resp.status(), 416, "{header:?}");
+        assert_eq!(
+            resp.headers()["content-range"],
+            "bytes */1000",
+            "{header:?}"
+        );
+        let body: Value = resp.json().await.unwrap();
+        assert_error(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            &body,
+            416,
+            11,
+            "of a 1000-byte file",
+        );
+    }
+    let part = raw_get(&api, &url, &[("range", "bytes=990-2000")]).await;
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-range"], "bytes 990-999/1000");
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[990..]);
+}
+
 macro_rules! on_both_artifact_stores {
     ($($name:ident),* $(,)?) => {
         mod local {
@@ -473,6 +522,7 @@ macro_rules! on_both_artifact_stores {
 
 on_both_artifact_stores!(
     upload_round_trip_with_manifest_ranges_and_etag,
+    invalid_ranges_are_ignored_and_unsatisfiable_ones_are_416,
     archives_hold_every_file_also_through_determineds_route,
     bad_paths_and_wrong_states_are_refused_and_change_nothing,
     corrupt_files_are_reported_and_never_served,

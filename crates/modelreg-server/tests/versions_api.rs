@@ -194,6 +194,46 @@ async fn checkpoints_create_get_list_and_refuse_duplicates(api: Api) {
     assert_eq!(status, 404);
 }
 
+async fn batch_metrics_items_must_be_objects(api: Api) {
+    for (which, items, index, kind) in [
+        ("trainingMetrics", json!([null, 3]), 0, "got null"),
+        (
+            "validationMetrics",
+            json!([{"loss": 0.5}, "x"]),
+            1,
+            "got a string",
+        ),
+        (
+            "trainingMetrics",
+            json!([{"loss": 0.5}, [1]]),
+            1,
+            "got an array",
+        ),
+    ] {
+        let body = json!({"training": {which: {"batchMetrics": items}}});
+        let (status, err) = api.post("/api/v1/checkpoints", body).await;
+        assert_error(
+            status,
+            &err,
+            400,
+            3,
+            &format!("training.{which}.batchMetrics[{index}] must be a JSON object, {kind}"),
+        );
+    }
+    assert_eq!(
+        api.get("/api/v1/checkpoints").await.1["pagination"]["total"],
+        0
+    );
+    let good = json!({"training": {"trainingMetrics": {"batchMetrics": [{"loss": 0.5}]}}});
+    let created = api
+        .ok(Method::POST, "/api/v1/checkpoints", Some(good))
+        .await;
+    assert_eq!(
+        created["checkpoint"]["training"]["trainingMetrics"]["batchMetrics"],
+        json!([{"loss": 0.5}])
+    );
+}
+
 async fn concurrent_registrations_get_each_number_once(api: Api) {
     let api = std::sync::Arc::new(api);
     api.create_model("busy", json!({})).await;
@@ -227,5 +267,6 @@ common::on_both_backends!(
     registration_refuses_archived_models_unknown_and_unfinished_checkpoints,
     version_patch_and_delete,
     checkpoints_create_get_list_and_refuse_duplicates,
+    batch_metrics_items_must_be_objects,
     concurrent_registrations_get_each_number_once
 );

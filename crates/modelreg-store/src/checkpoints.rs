@@ -47,6 +47,22 @@ fn check_training(req: &CreateCheckpointRequest) -> StoreResult<()> {
         )));
     }
     if let Some(training) = &req.training {
+        for (which, metrics) in [
+            ("trainingMetrics", &training.training_metrics),
+            ("validationMetrics", &training.validation_metrics),
+        ] {
+            if let Some((i, item)) = metrics
+                .batch_metrics
+                .iter()
+                .enumerate()
+                .find(|(_, item)| !item.is_object())
+            {
+                return Err(StoreError::InvalidArgument(format!(
+                    "training.{which}.batchMetrics[{i}] must be a JSON object, got {}",
+                    json_kind(item)
+                )));
+            }
+        }
         if training.trial_id.is_some()
             && (training.experiment_id.is_none() || training.experiment_config.is_empty())
         {
@@ -61,6 +77,18 @@ fn check_training(req: &CreateCheckpointRequest) -> StoreResult<()> {
         )));
     }
     Ok(())
+}
+
+/// What kind of JSON value this is, for messages.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 fn checked_uuid(uuid: Option<&str>) -> StoreResult<String> {

@@ -46,22 +46,88 @@ pub fn stored_secret(client_hash: &str) -> StoreResult<String> {
         .map_err(|e| StoreError::Internal(format!("cannot hash password: {e}")))
 }
 
-/// Whether a client-side hash matches a stored secret.
-pub fn matches(stored: &str, client_hash: &str) -> bool {
-    if stored.is_empty() || client_hash.is_empty() {
-        return stored.is_empty() && client_hash.is_empty();
+/// What a login is checked against when there is no real secret to check:
+/// the user does not exist, or has a blank password. An argon2 hash, with
+/// the parameters `stored_secret` uses (a test checks), of a random value
+/// that was thrown away. Matching it would grant nothing anyway.
+const DUMMY_SECRET: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$4ah+MbqHQuUuLKVJF757Xg$KvhYKUenRoE+JItseKg6mYrnBWqxL/+J61c8fTOSpBU";
+
+/// Whether a login's client-side hash matches the stored secret of the user
+/// it names (`None`: no such user). Every non-blank attempt costs exactly
+/// one argon2 verification, against the user's secret or else against
+/// [`DUMMY_SECRET`], so the time taken does not tell whether the user exists
+/// or has a password. A blank attempt costs none, for anyone.
+pub fn login_matches(stored: Option<&str>, client_hash: &str) -> bool {
+    if client_hash.is_empty() {
+        return stored == Some("");
     }
-    match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(client_hash.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    let real = stored.and_then(|s| PasswordHash::new(s).ok());
+    let dummy = PasswordHash::new(DUMMY_SECRET).ok();
+    match real.as_ref().or(dummy.as_ref()) {
+        Some(secret) => verify(secret, client_hash) && real.is_some(),
+        None => false,
     }
 }
 
+fn verify(secret: &PasswordHash, client_hash: &str) -> bool {
+    #[cfg(test)]
+    tests::VERIFICATIONS.with(|n| n.set(n.get() + 1));
+    Argon2::default()
+        .verify_password(client_hash.as_bytes(), secret)
+        .is_ok()
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// How many argon2 verifications this thread has run.
+        pub(crate) static VERIFICATIONS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// The argon2 verifications that `f` runs.
+    pub(crate) fn verifications_of<T>(f: impl FnOnce() -> T) -> (T, u32) {
+        let before = VERIFICATIONS.with(Cell::get);
+        let out = f();
+        (out, VERIFICATIONS.with(Cell::get) - before)
+    }
+
+    fn matches(stored: &str, client_hash: &str) -> bool {
+        login_matches(Some(stored), client_hash)
+    }
+
+    #[test]
+    fn the_dummy_secret_costs_what_real_ones_do() {
+        let dummy = PasswordHash::new(DUMMY_SECRET).expect("the dummy secret parses");
+        let real_secret = stored_secret(&client_side_hash("x")).unwrap();
+        let real = PasswordHash::new(&real_secret).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params);
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
+    }
+
+    #[test]
+    fn every_non_blank_attempt_runs_one_verification_whoever_it_is_for() {
+        let stored = stored_secret(&as_client_hash("hunter2", false)).unwrap();
+        let attempt = as_client_hash("hunter3", false);
+        for (who, secret) in [
+            ("an unknown user", None),
+            ("a user with a password", Some(stored.as_str())),
+            ("a user with a blank password", Some("")),
+            ("a user with a damaged secret", Some("not-a-phc-string")),
+        ] {
+            let (ok, n) = verifications_of(|| login_matches(secret, &attempt));
+            assert!(!ok, "{who}");
+            assert_eq!(n, 1, "{who}");
+        }
+        assert!(!login_matches(None, ""), "no blank login as nobody");
+        assert_eq!(verifications_of(|| login_matches(None, "")).1, 0);
+        assert_eq!(verifications_of(|| login_matches(Some(&stored), "")).1, 0);
+    }
 
     #[test]
     fn the_client_hash_matches_determineds() {

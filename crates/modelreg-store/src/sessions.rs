@@ -2,7 +2,7 @@
 //! only as their SHA-256; API tokens carry the prefix `mrt_`.
 
 use crate::error::{StoreError, StoreResult};
-use crate::passwords::{as_client_hash, matches};
+use crate::passwords::{as_client_hash, login_matches};
 use crate::rows::{NewSessionRow, UserRow};
 use crate::schema::{api_tokens, sessions, users};
 use crate::time::{from_micros, now_micros};
@@ -71,10 +71,13 @@ impl Store {
                 .first(conn)
                 .optional()?)
         })?;
-        let row = row.ok_or_else(bad_credentials)?;
-        if !matches(&row.password_hash, &as_client_hash(password, is_hashed)) {
-            return Err(bad_credentials());
-        }
+        // Checked before the user's existence is, and as slowly either way.
+        let client_hash = as_client_hash(password, is_hashed);
+        let ok = login_matches(row.as_ref().map(|r| r.password_hash.as_str()), &client_hash);
+        let row = match row {
+            Some(row) if ok => row,
+            _ => return Err(bad_credentials()),
+        };
         if !row.active {
             return Err(StoreError::Unauthenticated(format!(
                 "user {username} is deactivated; ask an administrator to activate it"
@@ -246,4 +249,33 @@ fn token_query() -> diesel::dsl::Select<
         api_tokens::expires_at,
         api_tokens::revoked,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::passwords::tests::verifications_of;
+    use crate::testing::TestDb;
+    use crate::{PoolOptions, Store, StoreError};
+
+    #[test]
+    fn a_login_as_an_unknown_user_verifies_a_password_too() {
+        let db = TestDb::sqlite();
+        let store = Store::open(db.url(), &PoolOptions::default()).unwrap();
+        let user = modelreg_types::NewUser {
+            username: "alice".into(),
+            ..Default::default()
+        };
+        store.create_user(&user, "Alice-pw1", false).unwrap();
+        for who in ["alice", "nobody", "admin"] {
+            let (result, n) = verifications_of(|| store.login(who, "wrong-pw", false));
+            assert!(
+                matches!(&result, Err(StoreError::Unauthenticated(m)) if m.contains("wrong username or password")),
+                "{who}: {result:?}"
+            );
+            assert_eq!(n, 1, "{who}: one argon2 verification, like any other");
+        }
+        let (result, n) = verifications_of(|| store.login("alice", "Alice-pw1", false));
+        assert!(result.is_ok());
+        assert_eq!(n, 1);
+    }
 }

@@ -39,6 +39,13 @@ fn check_username(name: &str) -> StoreResult<()> {
             "invalid username {name:?}: use 1 to 128 bytes without spaces or slashes"
         )));
     }
+    if name.chars().all(|c| c == '.') {
+        // HTTP clients remove `.` and `..` path segments, so such a user could
+        // not be addressed as `/users/{username}`; longer runs of dots look the same.
+        return Err(StoreError::InvalidArgument(format!(
+            "invalid username {name:?}: a username cannot be only dots"
+        )));
+    }
     Ok(())
 }
 
@@ -265,11 +272,6 @@ impl Store {
                 )));
             }
         }
-        let role = patch.role.or(match patch.admin {
-            Some(true) => Some(Role::Admin),
-            Some(false) => Some(Role::Editor),
-            None => None,
-        });
         let secret = match &patch.password {
             Some(p) => Some(stored_secret(&as_client_hash(
                 p,
@@ -279,6 +281,14 @@ impl Store {
         };
         self.write(|conn| {
             let row = user_by_id(conn, id)?;
+            let role = patch.role.or(match patch.admin {
+                Some(true) => Some(Role::Admin),
+                // `admin: false` (Determined's `det user edit --admin false`) takes
+                // away admin rights only: an admin becomes an editor, and an editor
+                // or a viewer keeps their role.
+                Some(false) if row.role == Role::Admin.name() => Some(Role::Editor),
+                Some(false) | None => None,
+            });
             let target = users::table.find(id);
             if let Some(name) = &patch.username {
                 diesel::update(target)

@@ -131,7 +131,8 @@ pub struct PatchUserRequest {
     /// Activate or deactivate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// Make or unmake an administrator (an admin becomes an editor).
+    /// Make or unmake an administrator: `false` makes an admin an editor and
+    /// leaves an editor or viewer as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     /// A new role.

@@ -184,7 +184,7 @@ pub async fn download_file(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
     {
-        Some(spec) => Some(parse_range(spec, size)?),
+        Some(header) => parse_range(header, size)?,
         None => None,
     };
     // Small files and ranges are checked whole before the first byte goes
@@ -315,35 +315,68 @@ fn corrupt(uuid: &str, path: &str, detail: &str) -> ServerError {
     ))
 }
 
-/// Parses a single `bytes=` range against a size.
-fn parse_range(spec: &str, size: u64) -> ServerResult<Range<u64>> {
-    let bad =
-        || ServerError::BadRange(format!("cannot serve range {spec:?} of a {size}-byte file"));
-    let spec = spec.trim().strip_prefix("bytes=").ok_or_else(bad)?;
-    if spec.contains(',') {
-        return Err(ServerError::BadRange(
-            "only one byte range per request is served".into(),
-        ));
+/// Reads a `Range` header against a file of `size` bytes, as RFC 9110
+/// §14.2 says: `Ok(Some(range))` for one satisfiable byte range, `Ok(None)`
+/// when the header is to be ignored and the whole file served (a unit other
+/// than `bytes`, invalid syntax such as `bytes=abc` or `bytes=5-2`, or
+/// several ranges: the server MAY ignore a Range and does not send
+/// multipart answers), and 416 when the syntax is valid but no range
+/// overlaps the file (`bytes=100-` of a 100-byte file, `bytes=-0`).
+fn parse_range(header: &str, size: u64) -> ServerResult<Option<Range<u64>>> {
+    let Some((unit, set)) = header.split_once('=') else {
+        return Ok(None);
+    };
+    if !unit.trim().eq_ignore_ascii_case("bytes") {
+        return Ok(None);
     }
-    let (start, end) = spec.split_once('-').ok_or_else(bad)?;
-    let range = match (start.trim(), end.trim()) {
-        ("", suffix) => {
-            let n: u64 = suffix.parse().map_err(|_| bad())?;
-            size.saturating_sub(n)..size
-        }
-        (start, "") => start.parse::<u64>().map_err(|_| bad())?..size,
-        (start, end) => {
-            let (s, e): (u64, u64) = (
-                start.parse().map_err(|_| bad())?,
-                end.parse().map_err(|_| bad())?,
-            );
-            s..e.saturating_add(1).min(size)
+    // `1#range-spec`: a comma-separated list in which empty elements are allowed.
+    let specs: Option<Vec<Range<u64>>> = set
+        .split(',')
+        .map(str::trim)
+        .filter(|spec| !spec.is_empty())
+        .map(|spec| byte_range(spec, size))
+        .collect();
+    let specs = match specs {
+        Some(specs) if !specs.is_empty() => specs,
+        _ => return Ok(None),
+    };
+    let satisfiable: Vec<&Range<u64>> = specs.iter().filter(|r| r.start < r.end).collect();
+    match satisfiable.as_slice() {
+        [] => Err(ServerError::RangeNotSatisfiable {
+            range: header.to_string(),
+            size,
+        }),
+        [one] if specs.len() == 1 => Ok(Some((*one).clone())),
+        _ => Ok(None),
+    }
+}
+
+/// One `range-spec` (`first-last`, `first-` or `-suffix`) clamped to the
+/// file, `None` when its syntax is invalid. An unsatisfiable range comes back
+/// empty.
+fn byte_range(spec: &str, size: u64) -> Option<Range<u64>> {
+    // `u64::from_str` would also take a leading `+`; HTTP allows only digits.
+    let number = |text: &str| {
+        (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<u64>().unwrap_or(u64::MAX))
+    };
+    let (first, last) = spec.split_once('-')?;
+    if first.is_empty() {
+        let suffix = number(last)?;
+        return Some(size.saturating_sub(suffix)..size);
+    }
+    let first = number(first)?;
+    let end = match last {
+        "" => size,
+        last => {
+            let last = number(last)?;
+            if last < first {
+                return None;
+            }
+            last.saturating_add(1).min(size)
         }
     };
-    if range.start >= range.end || range.start >= size {
-        return Err(bad());
-    }
-    Ok(range)
+    Some(first.min(size)..end.max(first.min(size)))
 }
 
 /// Delete a checkpoint that no model version references, with its files.
@@ -431,13 +464,51 @@ mod tests {
 
     #[test]
     fn ranges_are_read_like_http_says() {
-        assert_eq!(parse_range("bytes=0-9", 100).unwrap(), 0..10);
-        assert_eq!(parse_range("bytes=90-", 100).unwrap(), 90..100);
-        assert_eq!(parse_range("bytes=-10", 100).unwrap(), 90..100);
-        assert_eq!(parse_range("bytes=95-200", 100).unwrap(), 95..100);
-        assert!(parse_range("bytes=100-", 100).is_err());
-        assert!(parse_range("bytes=5-2", 100).is_err());
-        assert!(parse_range("bytes=0-1,4-5", 100).is_err());
-        assert!(parse_range("items=0-1", 100).is_err());
+        assert_eq!(parse_range("bytes=0-9", 100).unwrap(), Some(0..10));
+        assert_eq!(parse_range("bytes=90-", 100).unwrap(), Some(90..100));
+        assert_eq!(parse_range("bytes=-10", 100).unwrap(), Some(90..100));
+        assert_eq!(parse_range("bytes=-200", 100).unwrap(), Some(0..100));
+        assert_eq!(parse_range("bytes=95-200", 100).unwrap(), Some(95..100));
+        assert_eq!(parse_range("Bytes=1-1, ", 100).unwrap(), Some(1..2));
+    }
+
+    #[test]
+    fn unsatisfiable_ranges_are_416() {
+        for header in [
+            "bytes=100-",
+            "bytes=100-200",
+            "bytes=-0",
+            "bytes=200-,300-400",
+        ] {
+            assert!(parse_range(header, 100).is_err(), "{header}");
+        }
+        assert!(
+            parse_range("bytes=0-", 0).is_err(),
+            "nothing of an empty file"
+        );
+    }
+
+    #[test]
+    fn invalid_ranges_and_other_units_are_ignored() {
+        for header in [
+            "bytes=abc",
+            "bytes=5-2",
+            "bytes=",
+            "bytes=,",
+            "bytes=1",
+            "bytes=+1-2",
+            "bytes=1-2-3",
+            "bytes=0-1,x",
+            "bytes 0-1",
+            "items=0-1",
+            "",
+        ] {
+            assert_eq!(parse_range(header, 100).unwrap(), None, "{header:?}");
+        }
+        assert_eq!(
+            parse_range("bytes=0-1,4-5", 100).unwrap(),
+            None,
+            "several ranges get the whole file"
+        );
     }
 }

@@ -22,6 +22,14 @@ pub fn owned(store: &StoreData) -> Store {
     store.get_ref().clone()
 }
 
+/// Reads an integer id from a path segment, e.g. `{tokenId}` (`what` is
+/// "token"). The message quotes the segment as it came, never Rust internals.
+pub fn path_id(what: &str, segment: &str) -> Result<i32, ServerError> {
+    segment.parse::<i32>().map_err(|_| {
+        ServerError::BadRequest(format!("{what} id must be an integer, got {segment:?}"))
+    })
+}
+
 /// Reads the `{n}` version segment.
 pub fn version_number(segment: &str) -> Result<i32, ServerError> {
     segment

@@ -3,10 +3,9 @@
 use super::{owned, StoreData};
 use crate::auth::CurrentUser;
 use crate::body::JsonBody;
-use crate::errors::{blocking, ServerError, ServerResult};
+use crate::errors::{blocking, ServerResult};
 use actix_web::web::{Json, Path};
 use actix_web::{delete, get, post};
-use modelreg_store::StoreError;
 use modelreg_types::{
     ApiError, CreateTokenRequest, CreateTokenResponse, TokenInfo, TokensResponse,
 };
@@ -54,11 +53,7 @@ pub async fn revoke_token(
     user: CurrentUser,
     id: Path<String>,
 ) -> ServerResult<Json<TokenInfo>> {
-    let id: i32 = id.parse().map_err(|_| {
-        ServerError::Store(StoreError::InvalidArgument(format!(
-            "token id must be an integer, got {id:?}"
-        )))
-    })?;
+    let id = super::path_id("token", &id)?;
     let store = owned(&store);
     Ok(Json(
         blocking(move || store.revoke_token(&user.0, id)).await?,

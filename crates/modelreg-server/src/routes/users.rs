@@ -3,11 +3,10 @@
 use super::{owned, StoreData};
 use crate::auth::CurrentUser;
 use crate::body::JsonBody;
-use crate::errors::{blocking, ServerError, ServerResult};
+use crate::errors::{blocking, ServerResult};
 use crate::query::QueryPairs;
 use actix_web::web::{Data, Json, Path};
 use actix_web::{get, patch, post, HttpRequest};
-use modelreg_store::StoreError;
 use modelreg_types::{
     ApiError, CreateUserRequest, MasterResponse, PatchUserRequest, SetPasswordRequest,
     UserResponse, UsersResponse, DETERMINED_API_VERSION,
@@ -153,9 +152,5 @@ pub async fn set_password(
 }
 
 fn user_id(segment: &str) -> ServerResult<i32> {
-    segment.parse().map_err(|_| {
-        ServerError::Store(StoreError::InvalidArgument(format!(
-            "user id must be an integer, got {segment:?}"
-        )))
-    })
+    super::path_id("user", segment)
 }
