@@ -117,34 +117,38 @@ fn fts_phrase(column: &str, text: &str) -> String {
     format!("{column} : \"{}\"", text.replace('"', "\"\""))
 }
 
-/// On SQLite, narrows a substring filter through the trigram index first
-/// (`models_search`); the LIKE that follows keeps the exact semantics.
+/// On SQLite, the trigram-index (`models_search`) query for a listing's
+/// substring filters, if it has any the index can serve (3 characters or more).
 /// PostgreSQL's trigram indexes serve the LIKE itself.
-fn search_index<'a>(
-    q: ModelFilter<'a>,
-    backend: Backend,
-    column: &str,
-    text: &str,
-) -> ModelFilter<'a> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text};
-    if backend != Backend::Sqlite || text.chars().count() < 3 {
-        return q;
+fn search_match(query: &ModelQuery, backend: Backend) -> Option<String> {
+    if backend != Backend::Sqlite {
+        return None;
     }
-    q.filter(
-        sql::<Bool>("models.id IN (SELECT rowid FROM models_search WHERE models_search MATCH ")
-            .bind::<Text, _>(fts_phrase(column, text))
-            .sql(")"),
-    )
+    let phrases: Vec<String> = [
+        ("name", query.name.as_deref()),
+        ("description", query.description.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(column, text)| {
+        text.filter(|t| t.chars().count() >= 3)
+            .map(|t| fts_phrase(column, t))
+    })
+    .collect();
+    (!phrases.is_empty()).then(|| phrases.join(" AND "))
 }
 
-fn filtered(query: &ModelQuery, backend: Backend) -> ModelFilter<'_> {
+/// The models a query's filters match. With `search`, the trigram index
+/// narrows them first; the LIKE that follows keeps the exact semantics.
+fn filtered<'a>(query: &'a ModelQuery, search: Option<&str>) -> ModelFilter<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
     let mut q = models::table.into_boxed();
-    if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
-        q = search_index(q, backend, "name", name);
-    }
-    if let Some(desc) = query.description.as_deref().filter(|s| !s.is_empty()) {
-        q = search_index(q, backend, "description", desc);
+    if let Some(search) = search {
+        q = q.filter(
+            sql::<Bool>("models.id IN (SELECT rowid FROM models_search WHERE models_search MATCH ")
+                .bind::<Text, _>(search.to_string())
+                .sql(")"),
+        );
     }
     if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(
@@ -216,6 +220,71 @@ fn sorted(q: ModelFilter<'_>, sort_by: ModelSortBy, desc: bool) -> ModelFilter<'
         ModelSortBy::NumVersions => by!(models::num_versions),
         ModelSortBy::Workspace => by!(models::workspace_id),
     }
+}
+
+/// Lists models in id order by walking the trigram index in id order, a chunk
+/// at a time, until the page and [`COUNT_AHEAD`] more are found or the index
+/// runs out: the cost follows the page, not the number of matches (a broad
+/// filter on a million models stops after a few chunks).
+fn list_through_search_index(
+    conn: &mut DbConnection,
+    query: &ModelQuery,
+    search: &str,
+    page: PageRequest,
+    cap: i64,
+) -> StoreResult<(Vec<Model>, Pagination)> {
+    use diesel::sql_types::{BigInt, Text};
+    const CHUNK: usize = 512;
+    #[derive(QueryableByName)]
+    struct Candidate {
+        #[diesel(sql_type = BigInt)]
+        rowid: i64,
+    }
+    let desc = query.order_by.is_desc();
+    let walk = format!(
+        "SELECT rowid FROM models_search WHERE models_search MATCH ? AND rowid {} ? \
+         ORDER BY rowid {} LIMIT {CHUNK}",
+        if desc { "<" } else { ">" },
+        if desc { "DESC" } else { "ASC" },
+    );
+    let mut after = if desc { i64::MAX } else { 0 };
+    let mut found: Vec<i32> = Vec::new();
+    loop {
+        let candidates: Vec<i32> = diesel::sql_query(&walk)
+            .bind::<Text, _>(search)
+            .bind::<BigInt, _>(after)
+            .load::<Candidate>(conn)?
+            .into_iter()
+            .filter_map(|c| i32::try_from(c.rowid).ok())
+            .collect();
+        let mut passed: Vec<i32> = filtered(query, None)
+            .filter(models::id.eq_any(&candidates))
+            .select(models::id)
+            .load(conn)?;
+        passed.sort_unstable_by(|a, b| if desc { b.cmp(a) } else { a.cmp(b) });
+        found.extend(passed);
+        match candidates.last() {
+            Some(last) if candidates.len() == CHUNK && (found.len() as i64) < cap => {
+                after = i64::from(*last)
+            }
+            _ => break,
+        }
+    }
+    found.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+    let (start, end, total) = page_window(page, found.len() as i64)?;
+    let ids = &found[start as usize..end as usize];
+    let mut rows: Vec<ModelRow> = models::table
+        .filter(models::id.eq_any(ids))
+        .select(ModelRow::as_select())
+        .load(conn)?;
+    rows.sort_unstable_by(|a, b| {
+        if desc {
+            b.id.cmp(&a.id)
+        } else {
+            a.id.cmp(&b.id)
+        }
+    });
+    Ok((to_models(conn, rows)?, page.pagination(start, end, total)))
 }
 
 /// How many matches past a page's end a listing counts; `total` is exact when
@@ -302,20 +371,27 @@ impl Store {
             offset: query.offset,
             limit: query.limit,
         };
+        let search = search_match(query, self.backend);
+        let by_id = query.sort_by == ModelSortBy::Unspecified;
         self.read(|conn| {
+            if let (Some(search), Some(cap), true) = (&search, count_cap(page), by_id) {
+                return list_through_search_index(conn, query, search, page, cap);
+            }
             let total: i64 = match count_cap(page) {
                 // Counting every match of a broad filter costs as much as the
                 // matches; counting a little past the page does not.
-                Some(cap) => filtered(query, self.backend)
+                Some(cap) => filtered(query, search.as_deref())
                     .select(models::id)
                     .limit(cap)
                     .load::<i32>(conn)?
                     .len() as i64,
-                None => filtered(query, self.backend).count().get_result(conn)?,
+                None => filtered(query, search.as_deref())
+                    .count()
+                    .get_result(conn)?,
             };
             let (start, end, total) = page_window(page, total)?;
             let rows: Vec<ModelRow> = sorted(
-                filtered(query, self.backend),
+                filtered(query, search.as_deref()),
                 query.sort_by,
                 query.order_by.is_desc(),
             )

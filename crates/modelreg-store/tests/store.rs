@@ -252,6 +252,26 @@ fn broad_listings_count_ahead_of_the_page(store: Store) {
         offset = pagination.end_index;
     }
     assert_eq!(seen, ahead + 15);
+    let newest = ModelQuery {
+        name: Some("BULK".into()),
+        order_by: OrderBy::Desc,
+        limit: 2,
+        ..Default::default()
+    };
+    let names: Vec<String> = store
+        .list_models(&newest)
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("bulk-{:05}", ahead + 14),
+            format!("bulk-{:05}", ahead + 13)
+        ]
+    );
     // A page counted from the end needs, and gets, the exact total.
     let (last, pagination) = page(-5, 10);
     assert_eq!((last.len(), pagination.total), (5, ahead + 15));
