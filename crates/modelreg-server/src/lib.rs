@@ -141,7 +141,7 @@ pub fn run(
         std::time::Duration::from_millis(config.auth_cache_ms),
     ));
     let store = web::Data::new(store);
-    let spec = openapi_document();
+    let spec = web::Data::new(routes::system::OpenApiJson(openapi_document()));
     let mut server = HttpServer::new(move || {
         let (app, _) = routes().split_for_parts();
         app.app_data(store.clone())
@@ -153,7 +153,7 @@ pub fn run(
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::PathConfig::default().error_handler(errors::path_error))
-            .app_data(web::Data::new(routes::system::OpenApiJson(spec.clone())))
+            .app_data(spec.clone())
             .service(SwaggerUi::new("/docs/{_:.*}").config(swagger_config()))
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(no_route))

@@ -57,13 +57,15 @@ pub(crate) fn find_model(conn: &mut DbConnection, key: &ModelKey) -> StoreResult
 
 /// A model with its owner's name, in one query.
 pub(crate) fn load_model(conn: &mut DbConnection, key: &ModelKey) -> StoreResult<Model> {
-    let query = models::table
-        .inner_join(users::table)
-        .select((ModelRow::as_select(), users::username));
-    let found: QueryResult<(ModelRow, String)> = match key {
-        ModelKey::Id(id) => query.filter(models::id.eq(*id)).first(conn),
-        ModelKey::Name(name) => query.filter(models::name.eq(name)).first(conn),
-    };
+    let found: QueryResult<(ModelRow, String)> = on_backend!(conn, |c| {
+        let query = models::table
+            .inner_join(users::table)
+            .select((ModelRow::as_select(), users::username));
+        match key {
+            ModelKey::Id(id) => query.filter(models::id.eq(*id)).first(c),
+            ModelKey::Name(name) => query.filter(models::name.eq(name)).first(c),
+        }
+    });
     let (row, username) = found.map_err(on_not_found(key.to_string()))?;
     row.into_model(username)
 }

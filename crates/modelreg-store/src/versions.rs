@@ -30,39 +30,6 @@ fn find_version(conn: &mut DbConnection, model: &Model, number: i32) -> StoreRes
 /// A version row with its checkpoint and its creator's name, as one query loads them.
 type VersionParts = (VersionRow, CheckpointRow, String);
 
-type VersionsQuery<'a> = diesel::dsl::IntoBoxed<
-    'a,
-    diesel::dsl::Select<
-        diesel::dsl::Filter<
-            diesel::dsl::InnerJoin<
-                diesel::dsl::InnerJoin<model_versions::table, checkpoints::table>,
-                users::table,
-            >,
-            diesel::dsl::Eq<model_versions::model_id, i32>,
-        >,
-        (
-            diesel::dsl::AsSelect<VersionRow, crate::connection::MultiBackend>,
-            diesel::dsl::AsSelect<CheckpointRow, crate::connection::MultiBackend>,
-            users::username,
-        ),
-    >,
-    crate::connection::MultiBackend,
->;
-
-/// The versions of one model, each with its checkpoint and creator, in one query.
-fn versions_of<'a>(model_id: i32) -> VersionsQuery<'a> {
-    model_versions::table
-        .inner_join(checkpoints::table)
-        .inner_join(users::table)
-        .filter(model_versions::model_id.eq(model_id))
-        .select((
-            VersionRow::as_select(),
-            CheckpointRow::as_select(),
-            users::username,
-        ))
-        .into_boxed()
-}
-
 fn to_versions(model: &Model, rows: Vec<VersionParts>) -> StoreResult<Vec<ModelVersion>> {
     rows.into_iter()
         .map(|(row, checkpoint, username)| {
@@ -73,13 +40,21 @@ fn to_versions(model: &Model, rows: Vec<VersionParts>) -> StoreResult<Vec<ModelV
 
 fn load_version(conn: &mut DbConnection, model_id: i32, number: i32) -> StoreResult<ModelVersion> {
     let model = model_by_id(conn, model_id)?;
-    let parts: VersionParts = versions_of(model_id)
+    let parts: VersionParts = on_backend!(conn, |c| model_versions::table
+        .inner_join(checkpoints::table)
+        .inner_join(users::table)
+        .filter(model_versions::model_id.eq(model_id))
         .filter(model_versions::version.eq(number))
-        .first(conn)
-        .map_err(on_not_found(format!(
-            "version {number} of model \"{}\" not found",
-            model.name
-        )))?;
+        .select((
+            VersionRow::as_select(),
+            CheckpointRow::as_select(),
+            users::username,
+        ))
+        .first(c))
+    .map_err(on_not_found(format!(
+        "version {number} of model \"{}\" not found",
+        model.name
+    )))?;
     Ok(to_versions(&model, vec![parts])?.remove(0))
 }
 
@@ -182,21 +157,30 @@ impl Store {
             let total = i64::from(model.num_versions);
             let (start, end, total) = page_window(page, total)?;
             let desc = query.order_by.is_desc();
-            let mut q = versions_of(model.id);
-            q = match (query.sort_by, desc) {
-                (VersionSortBy::CreationTime, false) => q
-                    .order_by(model_versions::creation_time.asc())
-                    .then_order_by(model_versions::id.asc()),
-                (VersionSortBy::CreationTime, true) => q
-                    .order_by(model_versions::creation_time.desc())
-                    .then_order_by(model_versions::id.desc()),
-                (_, false) => q.order_by(model_versions::version.asc()),
-                (_, true) => q.order_by(model_versions::version.desc()),
-            };
-            let rows = q
-                .offset(i64::from(start))
-                .limit(i64::from(end - start))
-                .load(conn)?;
+            let (offset, limit) = (i64::from(start), i64::from(end - start));
+            let rows: Vec<VersionParts> = on_backend!(conn, |c| {
+                let q = model_versions::table
+                    .inner_join(checkpoints::table)
+                    .inner_join(users::table)
+                    .filter(model_versions::model_id.eq(model.id))
+                    .select((
+                        VersionRow::as_select(),
+                        CheckpointRow::as_select(),
+                        users::username,
+                    ))
+                    .offset(offset)
+                    .limit(limit);
+                match (query.sort_by, desc) {
+                    (VersionSortBy::CreationTime, false) => q
+                        .order_by((model_versions::creation_time.asc(), model_versions::id.asc()))
+                        .load(c),
+                    (VersionSortBy::CreationTime, true) => q
+                        .order_by((model_versions::creation_time.desc(), model_versions::id.desc()))
+                        .load(c),
+                    (_, false) => q.order_by(model_versions::version.asc()).load(c),
+                    (_, true) => q.order_by(model_versions::version.desc()).load(c),
+                }
+            })?;
             let versions = to_versions(&model, rows)?;
             Ok((model, versions, page.pagination(start, end, total)))
         })
