@@ -145,6 +145,7 @@ def start_server(
     log_path = base_dir / "server.log"
     env = dict(os.environ)
     env["MODELREG_LOG"] = "info"  # the auth tests read the access log
+    env["MODELREG_ACCESS_LOG"] = "true"
     env["NO_COLOR"] = "1"
     env.update(env_extra or {})
     verify: Any = str(ca_file) if ca_file else True

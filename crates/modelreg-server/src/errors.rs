@@ -156,6 +156,22 @@ pub fn path_error(
 pub type ServerResult<T> = Result<T, ServerError>;
 
 /// Runs a blocking store call on the blocking thread pool.
+/// Runs a point read (one model, one version, a page of versions): on
+/// SQLite inline, when the pool has an idle connection, because such a read
+/// takes tens of microseconds, less than the hand-off to a blocking thread
+/// and back; otherwise (PostgreSQL's network round trip, a busy pool) on the
+/// blocking pool, like [`blocking`].
+pub async fn point_read<T, F>(store: modelreg_store::Store, f: F) -> ServerResult<T>
+where
+    F: FnOnce(&modelreg_store::Store) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    if store.can_read_inline() {
+        return f(&store).map_err(ServerError::from);
+    }
+    blocking(move || f(&store)).await
+}
+
 pub async fn blocking<T, F>(f: F) -> ServerResult<T>
 where
     F: FnOnce() -> Result<T, StoreError> + Send + 'static,

@@ -128,6 +128,7 @@ pub fn run(
         cluster_id: uuid::Uuid::new_v4().to_string(),
     };
     let limit = config.max_body_bytes;
+    let access_log = config.access_log;
     let artifacts = web::Data::new(artifacts);
     let max_age = std::time::Duration::from_secs(config.abandoned_upload_secs.max(1));
     actix_web::rt::spawn(routes::files::clean_up_abandoned(
@@ -159,7 +160,10 @@ pub fn run(
             .default_service(web::to(no_route))
             .wrap(from_fn(auth::require_token))
             .wrap(from_fn(paths::trim_trailing_slash))
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("modelreg::access"))
+            .wrap(actix_web::middleware::Condition::new(
+                access_log,
+                actix_web::middleware::Logger::new("%r %s %Dms").log_target("modelreg::access"),
+            ))
     });
     server = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {

@@ -96,6 +96,13 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a short read may run on the caller's thread: on SQLite, when
+    /// the pool has an idle connection, so it neither waits for the network
+    /// nor for a connection.
+    pub fn can_read_inline(&self) -> bool {
+        self.backend == Backend::Sqlite && self.pool.state().idle_connections > 0
+    }
+
     fn conn(&self) -> StoreResult<PooledConn> {
         Ok(self.pool.get()?)
     }

@@ -172,10 +172,16 @@ impl Store {
                     .limit(limit);
                 match (query.sort_by, desc) {
                     (VersionSortBy::CreationTime, false) => q
-                        .order_by((model_versions::creation_time.asc(), model_versions::id.asc()))
+                        .order_by((
+                            model_versions::creation_time.asc(),
+                            model_versions::id.asc(),
+                        ))
                         .load(c),
                     (VersionSortBy::CreationTime, true) => q
-                        .order_by((model_versions::creation_time.desc(), model_versions::id.desc()))
+                        .order_by((
+                            model_versions::creation_time.desc(),
+                            model_versions::id.desc(),
+                        ))
                         .load(c),
                     (_, false) => q.order_by(model_versions::version.asc()).load(c),
                     (_, true) => q.order_by(model_versions::version.desc()).load(c),

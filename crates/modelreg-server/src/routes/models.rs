@@ -3,7 +3,7 @@
 use super::{model_key, owned, StoreData};
 use crate::auth::CurrentUser;
 use crate::body::{parse_maybe_wrapped, JsonBody};
-use crate::errors::{blocking, ServerResult};
+use crate::errors::{blocking, point_read, ServerResult};
 use crate::query::model_query;
 use actix_web::web::{Json, Path};
 use actix_web::{delete, get, patch, post, HttpRequest};
@@ -64,7 +64,7 @@ pub async fn post_model(
 #[get("/models/{modelName}")]
 pub async fn get_model(store: StoreData, name: Path<String>) -> ServerResult<Json<ModelResponse>> {
     let (store, key) = (owned(&store), model_key(&name));
-    let model = blocking(move || store.get_model(&key)).await?;
+    let model = point_read(store, move |store| store.get_model(&key)).await?;
     Ok(Json(ModelResponse { model }))
 }
 

@@ -3,7 +3,7 @@
 use super::{model_key, owned, version_number, StoreData};
 use crate::auth::CurrentUser;
 use crate::body::{parse_maybe_wrapped, JsonBody};
-use crate::errors::{blocking, ServerResult};
+use crate::errors::{blocking, point_read, ServerResult};
 use crate::query::version_query;
 use actix_web::web::{Json, Path};
 use actix_web::{delete, get, patch, post, HttpRequest};
@@ -33,7 +33,7 @@ pub async fn get_versions(
     let query = version_query(req.query_string())?;
     let (store, key) = (owned(&store), model_key(&name));
     let (model, model_versions, pagination) =
-        blocking(move || store.list_versions(&key, query)).await?;
+        point_read(store, move |store| store.list_versions(&key, query)).await?;
     Ok(Json(ModelVersionsResponse {
         model,
         model_versions,
@@ -76,7 +76,7 @@ pub async fn get_version(
 ) -> ServerResult<Json<ModelVersionResponse>> {
     let number = version_number(&path.1)?;
     let (store, key) = (owned(&store), model_key(&path.0));
-    let model_version = blocking(move || store.get_version(&key, number)).await?;
+    let model_version = point_read(store, move |store| store.get_version(&key, number)).await?;
     Ok(Json(ModelVersionResponse { model_version }))
 }
 
