@@ -225,7 +225,7 @@ fn sorted(q: ModelFilter<'_>, sort_by: ModelSortBy, desc: bool) -> ModelFilter<'
 }
 
 /// Lists models in id order by walking the trigram index in id order, a chunk
-/// at a time, until the page and [`COUNT_AHEAD`] more are found or the index
+/// at a time (at most 512), until the page and [`COUNT_AHEAD`] more are found or the index
 /// runs out: the cost follows the page, not the number of matches (a broad
 /// filter on a million models stops after a few chunks).
 fn list_through_search_index(
@@ -236,7 +236,7 @@ fn list_through_search_index(
     cap: i64,
 ) -> StoreResult<(Vec<Model>, Pagination)> {
     use diesel::sql_types::{BigInt, Text};
-    const CHUNK: usize = 512;
+    const MAX_CHUNK: i64 = 512;
     #[derive(QueryableByName)]
     struct Candidate {
         #[diesel(sql_type = BigInt)]
@@ -245,16 +245,19 @@ fn list_through_search_index(
     let desc = query.order_by.is_desc();
     let walk = format!(
         "SELECT rowid FROM models_search WHERE models_search MATCH ? AND rowid {} ? \
-         ORDER BY rowid {} LIMIT {CHUNK}",
+         ORDER BY rowid {} LIMIT ?",
         if desc { "<" } else { ">" },
         if desc { "DESC" } else { "ASC" },
     );
     let mut after = if desc { i64::MAX } else { 0 };
     let mut found: Vec<i32> = Vec::new();
     loop {
+        // As many candidates as matches still wanted: most pass the LIKE.
+        let chunk = (cap - found.len() as i64).clamp(64, MAX_CHUNK);
         let candidates: Vec<i32> = diesel::sql_query(&walk)
             .bind::<Text, _>(search)
             .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(chunk)
             .load::<Candidate>(conn)?
             .into_iter()
             .filter_map(|c| i32::try_from(c.rowid).ok())
@@ -266,7 +269,7 @@ fn list_through_search_index(
         passed.sort_unstable_by(|a, b| if desc { b.cmp(a) } else { a.cmp(b) });
         found.extend(passed);
         match candidates.last() {
-            Some(last) if candidates.len() == CHUNK && (found.len() as i64) < cap => {
+            Some(last) if candidates.len() as i64 == chunk && (found.len() as i64) < cap => {
                 after = i64::from(*last)
             }
             _ => break,
@@ -291,7 +294,7 @@ fn list_through_search_index(
 
 /// How many matches past a page's end a listing counts; `total` is exact when
 /// fewer match, and a lower bound (the page's end plus this) when more do.
-pub const COUNT_AHEAD: i64 = 1000;
+pub const COUNT_AHEAD: i64 = 100;
 
 /// The most matches to count for a page: none (count all) when the page is
 /// taken from the end (a negative offset) or has no limit.

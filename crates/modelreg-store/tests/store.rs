@@ -220,61 +220,56 @@ fn concurrent_writes_fail_alone_and_the_rest_are_saved(store: Store, db: &TestDb
 /// keeps clients paging (`endIndex < total`) until the real end.
 fn broad_listings_count_ahead_of_the_page(store: Store) {
     let ahead = modelreg_store::COUNT_AHEAD as i32;
+    // More than one chunk (512) of the search index's walk.
+    let n = 815;
     let user = user(&store);
-    for i in 0..ahead + 15 {
+    for i in 0..n {
         let req = CreateModelRequest {
             name: format!("bulk-{i:05}"),
             ..Default::default()
         };
         store.create_model(&user, req).unwrap();
     }
-    let page = |offset, limit| {
+    let page = |offset, limit, order_by| {
         let query = ModelQuery {
-            name: Some("bulk".into()),
+            name: Some("BULK".into()),
             offset,
             limit,
+            order_by,
             ..Default::default()
         };
         store.list_models(&query).unwrap()
     };
-    let (first, pagination) = page(0, 10);
+    let names = |models: Vec<modelreg_types::Model>| -> Vec<String> {
+        models.into_iter().map(|m| m.name).collect()
+    };
+    let (first, pagination) = page(0, 10, OrderBy::Asc);
     assert_eq!(first.len(), 10);
     assert_eq!(pagination.total, 10 + ahead, "a lower bound past the page");
-    // Walking the pages as clients do reaches every model, and the last page's total is exact.
-    let (mut seen, mut offset) = (0, 0);
+    let (deep, pagination) = page(600, 100, OrderBy::Asc);
+    let expected: Vec<String> = (600..700).map(|i| format!("bulk-{i:05}")).collect();
+    assert_eq!((names(deep), pagination.total), (expected, 700 + ahead));
+    let (newest, _) = page(0, 2, OrderBy::Desc);
+    assert_eq!(
+        names(newest),
+        [format!("bulk-{:05}", n - 1), format!("bulk-{:05}", n - 2)]
+    );
+    // Walking the pages as clients do reaches every model; the last total is exact.
+    let (mut seen, mut offset) = (Vec::new(), 0);
     loop {
-        let (models, pagination) = page(offset, 100);
-        seen += models.len() as i32;
+        let (models, pagination) = page(offset, 100, OrderBy::Asc);
+        seen.extend(names(models));
         if pagination.end_index >= pagination.total {
-            assert_eq!(pagination.total, ahead + 15);
+            assert_eq!(pagination.total, n);
             break;
         }
         offset = pagination.end_index;
     }
-    assert_eq!(seen, ahead + 15);
-    let newest = ModelQuery {
-        name: Some("BULK".into()),
-        order_by: OrderBy::Desc,
-        limit: 2,
-        ..Default::default()
-    };
-    let names: Vec<String> = store
-        .list_models(&newest)
-        .unwrap()
-        .0
-        .into_iter()
-        .map(|m| m.name)
-        .collect();
-    assert_eq!(
-        names,
-        [
-            format!("bulk-{:05}", ahead + 14),
-            format!("bulk-{:05}", ahead + 13)
-        ]
-    );
+    let all: Vec<String> = (0..n).map(|i| format!("bulk-{i:05}")).collect();
+    assert_eq!(seen, all);
     // A page counted from the end needs, and gets, the exact total.
-    let (last, pagination) = page(-5, 10);
-    assert_eq!((last.len(), pagination.total), (5, ahead + 15));
+    let (last, pagination) = page(-5, 10, OrderBy::Asc);
+    assert_eq!((last.len(), pagination.total), (5, n));
 }
 
 fn sessions_survive_a_reopen_and_end_at_logout(store: Store, db: &TestDb) {

@@ -16,7 +16,7 @@ pub struct Pagination {
     /// Index after the last item of this page (exclusive); page on with `offset=endIndex`.
     pub end_index: i32,
     /// Number of items in the whole result. For model listings it is exact
-    /// up to `endIndex` + 1000; when more match it is that lower bound, so
+    /// up to `endIndex` + 100; when more match it is that lower bound, so
     /// clients that page on while `endIndex < total` still reach the end.
     pub total: i32,
 }
