@@ -292,15 +292,21 @@ fn list_through_search_index(
     Ok((to_models(conn, rows)?, page.pagination(start, end, total)))
 }
 
-/// How many matches past a page's end a listing counts; `total` is exact when
-/// fewer match, and a lower bound (the page's end plus this) when more do.
+/// How many matches past a page's end a listing with a substring filter
+/// counts; `total` is exact when fewer match, and a lower bound (the page's
+/// end plus this) when more do.
 pub const COUNT_AHEAD: i64 = 100;
 
-/// The most matches to count for a page: none (count all) when the page is
-/// taken from the end (a negative offset) or has no limit.
-fn count_cap(page: PageRequest) -> Option<i64> {
-    (page.offset >= 0 && page.limit > 0)
-        .then(|| i64::from(page.offset) + i64::from(page.limit) + COUNT_AHEAD)
+/// The most matches to count for a page. Only substring filters (`name`,
+/// `description`) are capped: their matches can only be counted by reading
+/// them. Other listings, pages taken from the end (a negative offset) and
+/// pages without a limit count everything.
+fn count_cap(query: &ModelQuery) -> Option<i64> {
+    let substring = [&query.name, &query.description]
+        .iter()
+        .any(|text| text.as_deref().is_some_and(|t| !t.is_empty()));
+    (substring && query.offset >= 0 && query.limit > 0)
+        .then(|| i64::from(query.offset) + i64::from(query.limit) + COUNT_AHEAD)
 }
 
 pub(crate) fn page_window(page: PageRequest, total: i64) -> StoreResult<(i32, i32, i32)> {
@@ -379,10 +385,10 @@ impl Store {
         let search = search_match(query, self.backend);
         let by_id = query.sort_by == ModelSortBy::Unspecified;
         self.read(|conn| {
-            if let (Some(search), Some(cap), true) = (&search, count_cap(page), by_id) {
+            if let (Some(search), Some(cap), true) = (&search, count_cap(query), by_id) {
                 return list_through_search_index(conn, query, search, page, cap);
             }
-            let total: i64 = match count_cap(page) {
+            let total: i64 = match count_cap(query) {
                 // Counting every match of a broad filter costs as much as the
                 // matches; counting a little past the page does not.
                 Some(cap) => filtered(query, search.as_deref())

@@ -15,9 +15,10 @@ pub struct Pagination {
     pub start_index: i32,
     /// Index after the last item of this page (exclusive); page on with `offset=endIndex`.
     pub end_index: i32,
-    /// Number of items in the whole result. For model listings it is exact
-    /// up to `endIndex` + 100; when more match it is that lower bound, so
-    /// clients that page on while `endIndex < total` still reach the end.
+    /// Number of items in the whole result. For model listings with a `name`
+    /// or `description` filter it is exact up to `endIndex` + 100; when more
+    /// match it is that lower bound, so clients that page on while
+    /// `endIndex < total` still reach the end.
     pub total: i32,
 }
 
