@@ -348,6 +348,7 @@ async fn passwords_and_tokens_never_reach_the_log() {
         .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(dir.path().join("data"))
         .env("MODELREG_LOG", "trace")
+        .env("MODELREG_ACCESS_LOG", "true")
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();

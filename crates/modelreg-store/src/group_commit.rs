@@ -13,7 +13,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::DbConnection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -157,8 +157,19 @@ fn begin(conn: &mut DbConnection) -> StoreResult<()> {
     Ok(())
 }
 
+/// Moves the queued search-index changes of a transaction into the index
+/// (see migration `2026-11-27-000005_search_queue`). Run just before each
+/// commit, so the index changes once per batch, in the same transaction.
+pub const SEARCH_QUEUE_FLUSH: &str = "\
+    INSERT INTO models_search(models_search, rowid, name, description) \
+        SELECT CASE op WHEN 'delete' THEN 'delete' END, model_id, name, description \
+        FROM models_search_queue ORDER BY seq; \
+    DELETE FROM models_search_queue;";
+
 fn commit(conn: &mut DbConnection) -> StoreResult<()> {
-    let committed = <DbConnection as Connection>::TransactionManager::commit_transaction(conn);
+    let committed = conn
+        .batch_execute(SEARCH_QUEUE_FLUSH)
+        .and_then(|()| <DbConnection as Connection>::TransactionManager::commit_transaction(conn));
     if committed.is_err() {
         // Leaves the connection outside any transaction for the next batch.
         let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);

@@ -37,6 +37,7 @@ mod versions;
 pub use checkpoints::{blob_prefix, StoredFile};
 pub use connection::{Backend, DbConnection, PoolOptions};
 pub use error::{StoreError, StoreResult};
+pub use group_commit::SEARCH_QUEUE_FLUSH;
 pub use models::{ModelKey, COUNT_AHEAD};
 pub use passwords::client_side_hash;
 pub use users::AuthUser;

@@ -222,6 +222,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .bind::<BigInt, _>(epoch)
                     .execute(conn)?;
             }
+            // The search index's triggers queue their changes; apply them as the server does.
+            conn.batch_execute(modelreg_store::SEARCH_QUEUE_FLUSH)?;
             Ok(())
         })?;
         next_model = end + 1;
