@@ -20,11 +20,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// The most writes that share one commit, so that none waits long.
-const MAX_BATCH: usize = 64;
+const MAX_BATCH: usize = 32;
 
 /// The process's one SQLite writer.
 pub(crate) struct SqliteWriter {
-    turn: Mutex<Batch>,
+    /// Handed on in arrival order (`unlock_fair`): with an unfair lock, a
+    /// newly arrived write could overtake waiting ones again and again.
+    turn: parking_lot::Mutex<Batch>,
     /// Writes waiting for their turn: while there are some, the batch stays open.
     queued: AtomicUsize,
     /// How the most recent batches ended, for the writes waiting on them.
@@ -57,7 +59,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SqliteWriter {
     pub(crate) fn new(conn: DbConnection) -> SqliteWriter {
         SqliteWriter {
-            turn: Mutex::new(Batch {
+            turn: parking_lot::Mutex::new(Batch {
                 conn,
                 open: None,
                 members: 0,
@@ -75,7 +77,7 @@ impl SqliteWriter {
         f: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
         self.queued.fetch_add(1, Ordering::SeqCst);
-        let mut batch = lock(&self.turn);
+        let mut batch = self.turn.lock();
         self.queued.fetch_sub(1, Ordering::SeqCst);
         let number = match batch.open {
             Some(number) => number,
@@ -104,14 +106,14 @@ impl SqliteWriter {
         };
         batch.members += 1;
         if self.queued.load(Ordering::SeqCst) > 0 && batch.members < MAX_BATCH {
-            drop(batch);
+            parking_lot::MutexGuard::unlock_fair(batch);
             return self.wait_for(number).and(result);
         }
         let commit = commit(&mut batch.conn);
         batch.open = None;
         // Still in turn, so batches end in order.
         self.end(number, commit.as_ref().err().map(|e| e.to_string()));
-        drop(batch);
+        parking_lot::MutexGuard::unlock_fair(batch);
         commit.and(result)
     }
 
