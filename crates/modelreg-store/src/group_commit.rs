@@ -17,7 +17,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// The most writes that share one commit, so that none waits long.
 const MAX_BATCH: usize = 32;
@@ -29,32 +29,18 @@ pub(crate) struct SqliteWriter {
     turn: parking_lot::Mutex<Batch>,
     /// Writes waiting for their turn: while there are some, the batch stays open.
     queued: AtomicUsize,
-    /// How the most recent batches ended, for the writes waiting on them.
-    outcomes: Mutex<Outcomes>,
-    committed: Condvar,
 }
 
 struct Batch {
     conn: DbConnection,
-    /// The open batch's number, if a transaction is open.
-    open: Option<u64>,
+    /// The open transaction's outcome, shared by the writes in it.
+    open: Option<Outcome>,
     members: usize,
-    next: u64,
 }
 
-#[derive(Default)]
-struct Outcomes {
-    /// Every batch up to this number has ended.
-    ended: u64,
-    /// The batches whose commit failed, with the reason (the last few).
-    failed: Vec<(u64, String)>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+/// How one batch's commit ended (`None` until it has), and a wake-up for the
+/// writes waiting on it.
+type Outcome = Arc<(Mutex<Option<Result<(), String>>>, Condvar)>;
 
 impl SqliteWriter {
     pub(crate) fn new(conn: DbConnection) -> SqliteWriter {
@@ -63,11 +49,8 @@ impl SqliteWriter {
                 conn,
                 open: None,
                 members: 0,
-                next: 1,
             }),
             queued: AtomicUsize::new(0),
-            outcomes: Mutex::new(Outcomes::default()),
-            committed: Condvar::new(),
         }
     }
 
@@ -79,15 +62,14 @@ impl SqliteWriter {
         self.queued.fetch_add(1, Ordering::SeqCst);
         let mut batch = self.turn.lock();
         self.queued.fetch_sub(1, Ordering::SeqCst);
-        let number = match batch.open {
-            Some(number) => number,
+        let outcome = match &batch.open {
+            Some(outcome) => outcome.clone(),
             None => {
                 begin(&mut batch.conn)?;
-                let number = batch.next;
-                batch.next += 1;
-                batch.open = Some(number);
+                let outcome = Outcome::default();
+                batch.open = Some(outcome.clone());
                 batch.members = 0;
-                number
+                outcome
             }
         };
         // A nested `transaction` is a savepoint: a failure undoes only this write.
@@ -107,40 +89,41 @@ impl SqliteWriter {
         batch.members += 1;
         if self.queued.load(Ordering::SeqCst) > 0 && batch.members < MAX_BATCH {
             parking_lot::MutexGuard::unlock_fair(batch);
-            return self.wait_for(number).and(result);
+            return wait_for(&outcome).and(result);
         }
         let commit = commit(&mut batch.conn);
         batch.open = None;
-        // Still in turn, so batches end in order.
-        self.end(number, commit.as_ref().err().map(|e| e.to_string()));
         parking_lot::MutexGuard::unlock_fair(batch);
+        let (ended, committed) = &*outcome;
+        *lock(ended) = Some(commit.as_ref().map(drop).map_err(|e| e.to_string()));
+        committed.notify_all();
         commit.and(result)
     }
+}
 
-    fn end(&self, number: u64, failure: Option<String>) {
-        let mut outcomes = lock(&self.outcomes);
-        outcomes.ended = number;
-        if let Some(reason) = failure {
-            outcomes.failed.push((number, reason));
-            let excess = outcomes.failed.len().saturating_sub(16);
-            outcomes.failed.drain(..excess);
-        }
-        self.committed.notify_all();
-    }
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
-    fn wait_for(&self, number: u64) -> StoreResult<()> {
-        let mut outcomes = lock(&self.outcomes);
-        while outcomes.ended < number {
-            outcomes = self
-                .committed
-                .wait(outcomes)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
-        match outcomes.failed.iter().find(|(n, _)| *n == number) {
-            Some((_, reason)) => Err(StoreError::Unavailable(format!(
-                "the write was not saved: {reason}"
-            ))),
-            None => Ok(()),
+/// Waits until the batch has committed; its error if the commit failed.
+fn wait_for(outcome: &Outcome) -> StoreResult<()> {
+    let (ended, committed) = &**outcome;
+    let mut ended = lock(ended);
+    loop {
+        match &*ended {
+            Some(Ok(())) => return Ok(()),
+            Some(Err(reason)) => {
+                return Err(StoreError::Unavailable(format!(
+                    "the write was not saved: {reason}"
+                )))
+            }
+            None => {
+                ended = committed
+                    .wait(ended)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+            }
         }
     }
 }

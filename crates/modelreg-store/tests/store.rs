@@ -310,33 +310,25 @@ on_both_backends!(
     broad_listings_count_ahead_of_the_page,
     failed_writes_change_nothing,
     metadata_merges_are_atomic,
+    substring_search_follows_renames_and_deletes,
 );
 
-#[test]
-fn sqlite_concurrent_writes_fail_alone_and_the_rest_are_saved() {
-    let db = TestDb::sqlite();
-    concurrent_writes_fail_alone_and_the_rest_are_saved(open(&db), &db);
+/// Tests that reopen the database take it too.
+macro_rules! on_both_backends_with_db {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_reopened {
+            $( #[test] fn $name() { let db = super::TestDb::sqlite(); super::$name(super::open(&db), &db); } )*
+        }
+        mod postgres_reopened {
+            $( #[test] fn $name() { if let Some(db) = super::TestDb::postgres() { super::$name(super::open(&db), &db); } } )*
+        }
+    };
 }
 
-#[test]
-fn postgres_concurrent_writes_fail_alone_and_the_rest_are_saved() {
-    if let Some(db) = TestDb::postgres() {
-        concurrent_writes_fail_alone_and_the_rest_are_saved(open(&db), &db);
-    }
-}
-
-#[test]
-fn sqlite_sessions_survive_a_reopen_and_end_at_logout() {
-    let db = TestDb::sqlite();
-    sessions_survive_a_reopen_and_end_at_logout(open(&db), &db);
-}
-
-#[test]
-fn postgres_sessions_survive_a_reopen_and_end_at_logout() {
-    if let Some(db) = TestDb::postgres() {
-        sessions_survive_a_reopen_and_end_at_logout(open(&db), &db);
-    }
-}
+on_both_backends_with_db!(
+    concurrent_writes_fail_alone_and_the_rest_are_saved,
+    sessions_survive_a_reopen_and_end_at_logout,
+);
 
 #[test]
 fn migrations_of_both_backends_stay_in_step() {
@@ -532,19 +524,6 @@ fn substring_search_follows_renames_and_deletes(store: Store) {
         ..Default::default()
     };
     assert_eq!(store.list_models(&q).unwrap().1.total, 1);
-}
-
-#[test]
-fn sqlite_substring_search_follows_renames_and_deletes() {
-    let db = TestDb::sqlite();
-    substring_search_follows_renames_and_deletes(open(&db));
-}
-
-#[test]
-fn postgres_substring_search_follows_renames_and_deletes() {
-    if let Some(db) = TestDb::postgres() {
-        substring_search_follows_renames_and_deletes(open(&db));
-    }
 }
 
 #[test]
