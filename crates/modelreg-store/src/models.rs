@@ -88,6 +88,10 @@ fn to_models(conn: &mut DbConnection, rows: Vec<ModelRow>) -> StoreResult<Vec<Mo
 fn replace_labels(conn: &mut DbConnection, model_id: i32, labels: &[String]) -> StoreResult<()> {
     diesel::delete(model_labels::table.filter(model_labels::model_id.eq(model_id)))
         .execute(conn)?;
+    add_labels(conn, model_id, labels)
+}
+
+fn add_labels(conn: &mut DbConnection, model_id: i32, labels: &[String]) -> StoreResult<()> {
     for label in labels {
         diesel::insert_into(model_labels::table)
             .values((
@@ -266,7 +270,10 @@ fn list_through_search_index(
             .filter(models::id.eq_any(&candidates))
             .select(models::id)
             .load(conn)?;
-        passed.sort_unstable_by(|a, b| if desc { b.cmp(a) } else { a.cmp(b) });
+        passed.sort_unstable();
+        if desc {
+            passed.reverse();
+        }
         found.extend(passed);
         match candidates.last() {
             Some(last) if candidates.len() as i64 == chunk && (found.len() as i64) < cap => {
@@ -282,13 +289,10 @@ fn list_through_search_index(
         .filter(models::id.eq_any(ids))
         .select(ModelRow::as_select())
         .load(conn)?;
-    rows.sort_unstable_by(|a, b| {
-        if desc {
-            b.id.cmp(&a.id)
-        } else {
-            a.id.cmp(&b.id)
-        }
-    });
+    rows.sort_unstable_by_key(|row| row.id);
+    if desc {
+        rows.reverse();
+    }
     Ok((to_models(conn, rows)?, page.pagination(start, end, total)))
 }
 
@@ -359,14 +363,7 @@ impl Store {
                     req.name
                 )))?;
             let row = find_model(conn, &ModelKey::Name(req.name.clone()))?;
-            for label in &labels {
-                diesel::insert_into(model_labels::table)
-                    .values((
-                        model_labels::model_id.eq(row.id),
-                        model_labels::label.eq(label),
-                    ))
-                    .execute(conn)?;
-            }
+            add_labels(conn, row.id, &labels)?;
             row.into_model(user.username.clone())
         })
     }
