@@ -245,27 +245,28 @@ async fn bad_paths_and_wrong_states_are_refused_and_change_nothing(api: Api) {
     assert_error(status, &body, 404, 5, "not found");
 }
 
-async fn corrupt_files_are_reported_and_never_served(api: Api) {
-    let uuid = active_checkpoint(&api).await;
-    let bytes = random_bytes(100_000);
-    upload(&api, &uuid, "model.pt", &bytes).await;
+/// Uploads `bytes` as `name` of a completed checkpoint, then rewrites the
+/// stored object behind the server's back with byte `flip` changed.
+async fn completed_then_corrupted(api: &Api, name: &str, bytes: &[u8], flip: usize) -> String {
+    let uuid = active_checkpoint(api).await;
+    assert_eq!(upload(api, &uuid, name, bytes).await.0, 200);
     api.ok(
         Method::POST,
         &format!("/api/v1/checkpoints/{uuid}/complete"),
         None,
     )
     .await;
-    // Rewrite the stored object behind the server's back.
-    let (_, stored) = api
-        .server
-        .store()
-        .checkpoint_file(&uuid, "model.pt")
-        .unwrap();
+    let (_, stored) = api.server.store().checkpoint_file(&uuid, name).unwrap();
     let artifacts: Artifacts = api.server.config().artifacts().unwrap();
-    let mut flipped = bytes.clone();
-    flipped[500] ^= 0xff;
+    let mut flipped = bytes.to_vec();
+    flipped[flip] ^= 0xff;
     let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(flipped))]);
     artifacts.put(&stored.blob_key, chunks).await.unwrap();
+    uuid
+}
+
+async fn corrupt_files_are_reported_and_never_served(api: Api) {
+    let uuid = completed_then_corrupted(&api, "model.pt", &random_bytes(100_000), 500).await;
 
     let (status, body) = api
         .get(&format!("/api/v1/checkpoints/{uuid}/files/model.pt"))
@@ -289,30 +290,8 @@ async fn corrupt_files_are_reported_and_never_served(api: Api) {
 }
 
 async fn a_large_corrupt_file_is_cut_off_rather_than_served(api: Api) {
-    let uuid = active_checkpoint(&api).await;
-    let bytes = random_bytes(20 * 1024 * 1024);
-    assert_eq!(upload(&api, &uuid, "big.bin", &bytes).await.0, 200);
-    api.ok(
-        Method::POST,
-        &format!("/api/v1/checkpoints/{uuid}/complete"),
-        None,
-    )
-    .await;
-    let (_, stored) = api
-        .server
-        .store()
-        .checkpoint_file(&uuid, "big.bin")
-        .unwrap();
-    let mut flipped = bytes.clone();
-    *flipped.last_mut().unwrap() ^= 0xff;
-    let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(flipped))]);
-    api.server
-        .config()
-        .artifacts()
-        .unwrap()
-        .put(&stored.blob_key, chunks)
-        .await
-        .unwrap();
+    let size = 20 * 1024 * 1024;
+    let uuid = completed_then_corrupted(&api, "big.bin", &random_bytes(size), size - 1).await;
     for route in [
         format!("/api/v1/checkpoints/{uuid}/files/big.bin"),
         format!("/api/v1/checkpoints/{uuid}/archive"),
