@@ -308,13 +308,23 @@ async fn kill_9_loses_no_acknowledged_write(database_url: &str, data_dir: PathBu
     let mut restarted = Replica::spawn(database_url, &data_dir);
     restarted.wait_healthy().await;
     let http = Http::login(&restarted.url).await;
-    let (_, list) = http.get(format!("{}/api/v1/models", restarted.url)).await;
-    let stored: std::collections::HashSet<_> = list["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["name"].as_str().unwrap().to_string())
-        .collect();
+    // A page holds at most 1,000 models: read them all, page by page.
+    let mut stored = std::collections::HashSet::new();
+    loop {
+        let (status, list) = http
+            .get(format!(
+                "{}/api/v1/models?limit=1000&offset={}",
+                restarted.url,
+                stored.len()
+            ))
+            .await;
+        assert_eq!(status, 200, "{list}");
+        let page = list["models"].as_array().unwrap();
+        stored.extend(page.iter().map(|m| m["name"].as_str().unwrap().to_string()));
+        if page.is_empty() || stored.len() as u64 >= list["pagination"]["total"].as_u64().unwrap() {
+            break;
+        }
+    }
     let lost: Vec<_> = acknowledged
         .iter()
         .filter(|n| !stored.contains(*n))
