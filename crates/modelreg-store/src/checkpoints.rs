@@ -15,11 +15,11 @@ use modelreg_types::{
 use std::collections::BTreeMap;
 
 pub(crate) fn find_checkpoint(conn: &mut DbConnection, uuid: &str) -> StoreResult<CheckpointRow> {
-    checkpoints::table
+    on_backend!(conn, |c| checkpoints::table
         .filter(checkpoints::uuid.eq(uuid))
         .select(CheckpointRow::as_select())
-        .first(conn)
-        .map_err(on_not_found(format!("checkpoint {uuid} not found")))
+        .first(c))
+    .map_err(on_not_found(format!("checkpoint {uuid} not found")))
 }
 
 fn check_training(req: &CreateCheckpointRequest) -> StoreResult<()> {
@@ -124,7 +124,7 @@ impl Store {
             .report_time
             .map(|t| t.timestamp_micros())
             .unwrap_or_else(now_micros);
-        self.write(|conn| {
+        self.write(move |conn| {
             diesel::insert_into(checkpoints::table)
                 .values(NewCheckpointRow {
                     uuid: &uuid,
@@ -268,8 +268,9 @@ impl Store {
         blob_key: &str,
     ) -> StoreResult<Option<String>> {
         validate::file_path(&file.path)?;
-        self.write(|conn| {
-            let row = uploading(conn, uuid)?;
+        let (uuid, file, blob_key) = (uuid.to_owned(), file.clone(), blob_key.to_owned());
+        self.write(move |conn| {
+            let row = uploading(conn, &uuid)?;
             let target = checkpoint_files::table
                 .filter(checkpoint_files::checkpoint_id.eq(row.id))
                 .filter(checkpoint_files::path.eq(&file.path));
@@ -281,10 +282,10 @@ impl Store {
             diesel::insert_into(checkpoint_files::table)
                 .values(FileRow {
                     checkpoint_id: row.id,
-                    path: file.path.clone(),
+                    path: file.path,
                     size: file.size,
-                    sha256: file.sha256.clone(),
-                    blob_key: blob_key.to_string(),
+                    sha256: file.sha256,
+                    blob_key,
                 })
                 .execute(conn)?;
             let resources = sizes(&files_of(conn, row.id)?)?;
@@ -306,8 +307,9 @@ impl Store {
         uuid: &str,
         expected: Option<&BTreeMap<String, String>>,
     ) -> StoreResult<Checkpoint> {
-        self.write(|conn| {
-            let row = uploading(conn, uuid)?;
+        let (uuid, expected) = (uuid.to_owned(), expected.cloned());
+        self.write(move |conn| {
+            let row = uploading(conn, &uuid)?;
             let files = files_of(conn, row.id)?;
             if let Some(expected) = expected {
                 let uploaded: BTreeMap<String, String> =
@@ -332,7 +334,7 @@ impl Store {
                     checkpoints::updated_at.eq(now_micros()),
                 ))
                 .execute(conn)?;
-            find_checkpoint(conn, uuid)?.into_checkpoint()
+            find_checkpoint(conn, &uuid)?.into_checkpoint()
         })
     }
 
@@ -363,8 +365,9 @@ impl Store {
     /// Marks a checkpoint deleted, refusing if a model version references it.
     /// The caller then removes its files and calls [`Store::forget_checkpoint`].
     pub fn begin_delete_checkpoint(&self, uuid: &str) -> StoreResult<Checkpoint> {
-        self.write(|conn| {
-            let row = find_checkpoint(conn, uuid)?;
+        let uuid = uuid.to_owned();
+        self.write(move |conn| {
+            let row = find_checkpoint(conn, &uuid)?;
             let references: i64 = model_versions::table
                 .filter(model_versions::checkpoint_id.eq(row.id))
                 .count()
@@ -383,8 +386,9 @@ impl Store {
 
     /// Removes a deleted or abandoned checkpoint's rows, once its files are gone.
     pub fn forget_checkpoint(&self, uuid: &str) -> StoreResult<()> {
-        self.write(|conn| {
-            let row = find_checkpoint(conn, uuid)?;
+        let uuid = uuid.to_owned();
+        self.write(move |conn| {
+            let row = find_checkpoint(conn, &uuid)?;
             diesel::delete(
                 checkpoint_files::table.filter(checkpoint_files::checkpoint_id.eq(row.id)),
             )
@@ -420,12 +424,13 @@ impl Store {
         metadata: modelreg_types::Metadata,
     ) -> StoreResult<Checkpoint> {
         crate::validate::metadata("checkpoint metadata", &metadata)?;
-        self.write(|conn| {
-            let row = find_checkpoint(conn, uuid)?;
+        let uuid = uuid.to_owned();
+        self.write(move |conn| {
+            let row = find_checkpoint(conn, &uuid)?;
             diesel::update(checkpoints::table.find(row.id))
                 .set(checkpoints::metadata.eq(crate::metadata::to_text(&metadata)))
                 .execute(conn)?;
-            find_checkpoint(conn, uuid)?.into_checkpoint()
+            find_checkpoint(conn, &uuid)?.into_checkpoint()
         })
     }
 }

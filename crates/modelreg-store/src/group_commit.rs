@@ -3,127 +3,136 @@
 //!
 //! SQLite has one writer at a time, and each commit costs a flush (fsync) and,
 //! with the search index, an index segment. So every write in the process runs
-//! on one connection, in turn: the first write opens a transaction, and each
-//! write runs in its own savepoint inside it (a write that fails rolls back
-//! only its own changes). The write that finds nobody queued behind it, or
-//! that fills the batch, commits for everyone; the others wait for that commit
-//! before they answer. An acknowledged write is on disk (`synchronous = FULL`),
-//! exactly as with one transaction per write; 32 concurrent writers just pay
-//! for one commit instead of 32. A lone writer commits at once.
+//! on one thread that owns the one write connection. Callers queue their
+//! writes and wait. The writer thread opens a transaction, runs each queued
+//! write in its own savepoint (a write that fails rolls back only its own
+//! changes), and commits once the queue is empty or the batch is full; only
+//! then does each caller get its answer. An acknowledged write is on disk
+//! (`synchronous = FULL`), exactly as with one transaction per write; 32
+//! concurrent writers just pay for one commit instead of 32. A lone write
+//! commits at once.
+//!
+//! One thread runs every write, so the connection's caches stay warm and no
+//! write waits for another caller's thread to be scheduled.
 
 use crate::error::{StoreError, StoreResult};
 use crate::DbConnection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 /// The most writes that share one commit, so that none waits long.
 const MAX_BATCH: usize = 32;
 
-/// The process's one SQLite writer.
+/// A queued write: runs in the open transaction and returns how to answer
+/// its caller once the commit has ended.
+type Job = Box<dyn FnOnce(&mut DbConnection) -> Reply + Send>;
+type Reply = Box<dyn FnOnce(&Result<(), String>) + Send>;
+
+/// The process's one SQLite writer: a thread that owns the write connection.
 pub(crate) struct SqliteWriter {
-    /// Handed on in arrival order (`unlock_fair`): with an unfair lock, a
-    /// newly arrived write could overtake waiting ones again and again.
-    turn: parking_lot::Mutex<Batch>,
-    /// Writes waiting for their turn: while there are some, the batch stays open.
-    queued: AtomicUsize,
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
 }
-
-struct Batch {
-    conn: DbConnection,
-    /// The open transaction's outcome, shared by the writes in it.
-    open: Option<Outcome>,
-    members: usize,
-}
-
-/// How one batch's commit ended (`None` until it has), and a wake-up for the
-/// writes waiting on it.
-type Outcome = Arc<(Mutex<Option<Result<(), String>>>, Condvar)>;
 
 impl SqliteWriter {
-    pub(crate) fn new(conn: DbConnection) -> SqliteWriter {
-        SqliteWriter {
-            turn: parking_lot::Mutex::new(Batch {
-                conn,
-                open: None,
-                members: 0,
-            }),
-            queued: AtomicUsize::new(0),
-        }
+    pub(crate) fn start(conn: DbConnection) -> StoreResult<SqliteWriter> {
+        let (jobs, queue) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_writer(conn, queue))
+            .map_err(|e| StoreError::Internal(format!("cannot start the SQLite writer: {e}")))?;
+        Ok(SqliteWriter {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
     }
 
     /// Runs `f` as one atomic write and returns once it is committed and on disk.
-    pub(crate) fn write<T>(
+    pub(crate) fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+        f: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        let mut batch = self.turn.lock();
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        let outcome = match &batch.open {
-            Some(outcome) => outcome.clone(),
-            None => {
-                begin(&mut batch.conn)?;
-                let outcome = Outcome::default();
-                batch.open = Some(outcome.clone());
-                batch.members = 0;
-                outcome
-            }
+        let (answer, answered) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |conn| {
+            let result = in_savepoint(conn, f);
+            Box::new(move |commit: &Result<(), String>| {
+                let outcome = match commit {
+                    Ok(()) => result,
+                    Err(reason) => Err(StoreError::Unavailable(format!(
+                        "the write was not saved: {reason}"
+                    ))),
+                };
+                // The caller waits for its answer; nothing to do if it is gone.
+                let _ = answer.send(outcome);
+            })
+        });
+        let not_saved = || {
+            StoreError::Unavailable(
+                "the write was not saved: the database writer stopped; see the server log".into(),
+            )
         };
-        // A nested `transaction` is a savepoint: a failure undoes only this write.
-        let conn = &mut batch.conn;
-        let result = match catch_unwind(AssertUnwindSafe(|| conn.transaction(f))) {
-            Ok(result) => result,
-            Err(_) => {
-                // A panic skips the savepoint's rollback; undo this write here.
-                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
-                    &mut batch.conn,
-                );
-                Err(StoreError::Internal(
-                    "a write failed unexpectedly and was rolled back".into(),
-                ))
-            }
-        };
-        batch.members += 1;
-        if self.queued.load(Ordering::SeqCst) > 0 && batch.members < MAX_BATCH {
-            parking_lot::MutexGuard::unlock_fair(batch);
-            return wait_for(&outcome).and(result);
-        }
-        let commit = commit(&mut batch.conn);
-        batch.open = None;
-        parking_lot::MutexGuard::unlock_fair(batch);
-        let (ended, committed) = &*outcome;
-        *lock(ended) = Some(commit.as_ref().map(drop).map_err(|e| e.to_string()));
-        committed.notify_all();
-        commit.and(result)
+        self.jobs
+            .as_ref()
+            .ok_or_else(not_saved)?
+            .send(job)
+            .map_err(|_| not_saved())?;
+        answered.recv().map_err(|_| not_saved())?
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+impl Drop for SqliteWriter {
+    /// Lets the writer finish the queued writes, then closes the connection.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
-/// Waits until the batch has committed; its error if the commit failed.
-fn wait_for(outcome: &Outcome) -> StoreResult<()> {
-    let (ended, committed) = &**outcome;
-    let mut ended = lock(ended);
-    loop {
-        match &*ended {
-            Some(Ok(())) => return Ok(()),
-            Some(Err(reason)) => {
-                return Err(StoreError::Unavailable(format!(
-                    "the write was not saved: {reason}"
-                )))
+/// The writer thread: one batch per turn, until every sender is gone.
+fn run_writer(mut conn: DbConnection, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        if let Err(e) = begin(&mut conn) {
+            // Dropping the jobs answers their callers that the write was not saved.
+            tracing::error!(error = %e, "cannot start a write transaction");
+            drop(first);
+            while queue.try_recv().is_ok() {}
+            continue;
+        }
+        let mut replies = vec![first(&mut conn)];
+        while replies.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => replies.push(job(&mut conn)),
+                Err(_) => break,
             }
-            None => {
-                ended = committed
-                    .wait(ended)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-            }
+        }
+        let commit = commit(&mut conn).map_err(|e| {
+            tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
+            e.to_string()
+        });
+        for reply in replies {
+            reply(&commit);
+        }
+    }
+}
+
+/// Runs one write in its own savepoint: a failure undoes only this write.
+fn in_savepoint<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    match catch_unwind(AssertUnwindSafe(|| conn.transaction(f))) {
+        Ok(result) => result,
+        Err(_) => {
+            // A panic skips the savepoint's rollback; undo this write here.
+            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(StoreError::Internal(
+                "a write failed unexpectedly and was rolled back".into(),
+            ))
         }
     }
 }
@@ -136,7 +145,9 @@ fn begin(conn: &mut DbConnection) -> StoreResult<()> {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
         DbConnection::Postgres(_) => {
-            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?
+            return Err(StoreError::Internal(
+                "the group-commit writer is for SQLite only".into(),
+            ))
         }
     }
     Ok(())

@@ -64,9 +64,9 @@ impl Store {
     pub fn open(url: &str, options: &PoolOptions) -> StoreResult<Store> {
         let (backend, pool) = connection::connect(url, options)?;
         let sqlite_writer = match backend {
-            Backend::Sqlite => Some(Arc::new(SqliteWriter::new(
+            Backend::Sqlite => Some(Arc::new(SqliteWriter::start(
                 connection::sqlite_writer_connection(url, options.busy_timeout)?,
-            ))),
+            )?)),
             Backend::Postgres => None,
         };
         let store = Store {
@@ -116,7 +116,10 @@ impl Store {
 
     /// Runs `f` in one transaction, for writes: all of it lands or none of it,
     /// and what landed is on disk when this returns.
-    fn write<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         match &self.sqlite_writer {
             Some(writer) => writer.write(f),
             None => {

@@ -47,11 +47,13 @@ impl std::fmt::Display for ModelKey {
 }
 
 pub(crate) fn find_model(conn: &mut DbConnection, key: &ModelKey) -> StoreResult<ModelRow> {
-    let query = models::table.select(ModelRow::as_select());
-    let found = match key {
-        ModelKey::Id(id) => query.filter(models::id.eq(*id)).first(conn),
-        ModelKey::Name(name) => query.filter(models::name.eq(name)).first(conn),
-    };
+    let found = on_backend!(conn, |c| {
+        let query = models::table.select(ModelRow::as_select());
+        match key {
+            ModelKey::Id(id) => query.filter(models::id.eq(*id)).first(c),
+            ModelKey::Name(name) => query.filter(models::name.eq(name)).first(c),
+        }
+    });
     found.map_err(on_not_found(key.to_string()))
 }
 
@@ -93,12 +95,12 @@ fn replace_labels(conn: &mut DbConnection, model_id: i32, labels: &[String]) -> 
 
 fn add_labels(conn: &mut DbConnection, model_id: i32, labels: &[String]) -> StoreResult<()> {
     for label in labels {
-        diesel::insert_into(model_labels::table)
+        on_backend!(conn, |c| diesel::insert_into(model_labels::table)
             .values((
                 model_labels::model_id.eq(model_id),
                 model_labels::label.eq(label),
             ))
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }
@@ -341,30 +343,32 @@ impl Store {
         let metadata = metadata::to_text(&metadata);
         let labels_text = serde_json::to_string(&labels)?;
         let now = now_micros();
-        self.write(|conn| {
-            diesel::insert_into(models::table)
-                .values(NewModelRow {
-                    name: &req.name,
-                    description: req.description.as_deref().unwrap_or(""),
-                    metadata: &metadata,
-                    labels: &labels_text,
-                    notes: req.notes.as_deref().unwrap_or(""),
-                    archived: false,
-                    workspace_id,
-                    user_id: user.id,
-                    creation_time: now,
-                    last_updated_time: now,
-                    num_versions: 0,
-                    last_version: 0,
-                })
-                .execute(conn)
-                .map_err(on_unique_violation(format!(
-                    "a model named \"{}\" already exists",
-                    req.name
-                )))?;
-            let row = find_model(conn, &ModelKey::Name(req.name.clone()))?;
+        let user = user.clone();
+        self.write(move |conn| {
+            let new_row = NewModelRow {
+                name: &req.name,
+                description: req.description.as_deref().unwrap_or(""),
+                metadata: &metadata,
+                labels: &labels_text,
+                notes: req.notes.as_deref().unwrap_or(""),
+                archived: false,
+                workspace_id,
+                user_id: user.id,
+                creation_time: now,
+                last_updated_time: now,
+                num_versions: 0,
+                last_version: 0,
+            };
+            let row: ModelRow = on_backend!(conn, |c| diesel::insert_into(models::table)
+                .values(&new_row)
+                .returning(ModelRow::as_returning())
+                .get_result(c))
+            .map_err(on_unique_violation(format!(
+                "a model named \"{}\" already exists",
+                req.name
+            )))?;
             add_labels(conn, row.id, &labels)?;
-            row.into_model(user.username.clone())
+            row.into_model(user.username)
         })
     }
 
@@ -424,8 +428,9 @@ impl Store {
         if let Some(metadata) = &patch.metadata {
             validate::metadata("metadata", metadata)?;
         }
-        self.write(|conn| {
-            let row = find_model(conn, key)?;
+        let key = key.clone();
+        self.write(move |conn| {
+            let row = find_model(conn, &key)?;
             let mut changed = false;
             let target = models::table.find(row.id);
             if let Some(name) = patch.name.as_ref().filter(|n| **n != row.name) {
@@ -488,23 +493,22 @@ impl Store {
         change: &MetadataChange,
     ) -> StoreResult<Model> {
         metadata::check_change(change)?;
-        let id = self.write(|conn| {
-            let id = find_model(conn, key)?.id;
+        let (key, change) = (key.clone(), change.clone());
+        let id = self.write(move |conn| {
+            let id = find_model(conn, &key)?.id;
             // Write first: the row lock (PostgreSQL) is taken before the read,
             // so concurrent merges queue up instead of overwriting each other.
-            diesel::update(models::table.find(id))
+            let text: String = on_backend!(conn, |c| diesel::update(models::table.find(id))
                 .set(models::last_updated_time.eq(now_micros()))
-                .execute(conn)?;
-            let text: String = models::table
-                .find(id)
-                .select(models::metadata)
-                .first(conn)?;
+                .returning(models::metadata)
+                .get_result(c))?;
             let mut current = parse_metadata(&text)?;
-            metadata::apply(&mut current, change);
+            metadata::apply(&mut current, &change);
             validate::metadata("the merged metadata", &current)?;
-            diesel::update(models::table.find(id))
-                .set(models::metadata.eq(metadata::to_text(&current)))
-                .execute(conn)?;
+            let text = metadata::to_text(&current);
+            on_backend!(conn, |c| diesel::update(models::table.find(id))
+                .set(models::metadata.eq(&text))
+                .execute(c))?;
             Ok(id)
         })?;
         self.read(|conn| model_by_id(conn, id))
@@ -512,8 +516,9 @@ impl Store {
 
     /// Archives or unarchives a model.
     pub fn set_archived(&self, key: &ModelKey, archived: bool) -> StoreResult<()> {
-        self.write(|conn| {
-            let row = find_model(conn, key)?;
+        let key = key.clone();
+        self.write(move |conn| {
+            let row = find_model(conn, &key)?;
             if row.archived != archived {
                 diesel::update(models::table.find(row.id))
                     .set((
@@ -529,8 +534,9 @@ impl Store {
     /// Moves a model to a workspace (only the default one exists).
     pub fn move_model(&self, key: &ModelKey, workspace_id: i32) -> StoreResult<()> {
         let workspace_id = validate::workspace(None, Some(workspace_id))?;
-        self.write(|conn| {
-            let row = find_model(conn, key)?;
+        let key = key.clone();
+        self.write(move |conn| {
+            let row = find_model(conn, &key)?;
             diesel::update(models::table.find(row.id))
                 .set(models::workspace_id.eq(workspace_id))
                 .execute(conn)?;
@@ -541,8 +547,9 @@ impl Store {
     /// Deletes a model and all its versions; only its owner or an administrator may.
     pub fn delete_model(&self, key: &ModelKey, actor: &AuthUser) -> StoreResult<()> {
         use crate::schema::model_versions;
-        self.write(|conn| {
-            let row = find_model(conn, key)?;
+        let (key, actor) = (key.clone(), actor.clone());
+        self.write(move |conn| {
+            let row = find_model(conn, &key)?;
             if !actor.is_admin() && row.user_id != actor.id {
                 return Err(StoreError::PermissionDenied(format!(
                     "only the owner of model \"{}\" or an administrator may delete it",

@@ -86,11 +86,12 @@ impl Store {
         let token = new_secret();
         let now = now_micros();
         let lifetime = self.session_lifetime.as_micros() as i64;
-        self.write(|conn| {
+        let (hashed, user_id) = (token_hash(&token), row.id);
+        self.write(move |conn| {
             diesel::insert_into(sessions::table)
                 .values(NewSessionRow {
-                    token_hash: &token_hash(&token),
-                    user_id: row.id,
+                    token_hash: &hashed,
+                    user_id,
                     created_at: now,
                     expires_at: now + lifetime,
                 })
@@ -139,7 +140,7 @@ impl Store {
     /// Ends the session of a token (API tokens are revoked through their id instead).
     pub fn logout(&self, token: &str) -> StoreResult<()> {
         let hashed = token_hash(token);
-        self.write(|conn| {
+        self.write(move |conn| {
             diesel::delete(sessions::table.filter(sessions::token_hash.eq(&hashed)))
                 .execute(conn)?;
             Ok(())
@@ -174,19 +175,20 @@ impl Store {
             }
         };
         let secret = format!("{API_TOKEN_PREFIX}{}", new_secret());
-        let info = self.write(|conn| {
+        let (hashed, user_id, name) = (token_hash(&secret), user.id, name.to_owned());
+        let info = self.write(move |conn| {
             diesel::insert_into(api_tokens::table)
                 .values((
-                    api_tokens::user_id.eq(user.id),
+                    api_tokens::user_id.eq(user_id),
                     api_tokens::name.eq(name),
-                    api_tokens::token_hash.eq(token_hash(&secret)),
+                    api_tokens::token_hash.eq(&hashed),
                     api_tokens::created_at.eq(now_micros()),
                     api_tokens::expires_at.eq(expires_at),
                     api_tokens::revoked.eq(false),
                 ))
                 .execute(conn)?;
             let row = token_query()
-                .filter(api_tokens::token_hash.eq(token_hash(&secret)))
+                .filter(api_tokens::token_hash.eq(&hashed))
                 .first::<TokenRow>(conn)?;
             Ok(token_info(row))
         })?;
@@ -210,7 +212,8 @@ impl Store {
 
     /// Revokes an API token: one's own, or anyone's for an admin. It stops working at once.
     pub fn revoke_token(&self, user: &AuthUser, id: i32) -> StoreResult<TokenInfo> {
-        self.write(|conn| {
+        let user = user.clone();
+        self.write(move |conn| {
             let row = token_query()
                 .filter(api_tokens::id.eq(id))
                 .first::<TokenRow>(conn)

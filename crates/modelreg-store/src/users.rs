@@ -102,7 +102,7 @@ impl Store {
     /// (an editor), both with blank passwords, if they do not exist yet.
     pub(crate) fn ensure_builtin_users(&self) -> StoreResult<()> {
         for (username, role) in [("admin", Role::Admin), ("determined", Role::Editor)] {
-            let created = self.write(|conn| {
+            let created = self.write(move |conn| {
                 let exists: i64 = users::table
                     .filter(users::username.eq(username))
                     .count()
@@ -198,7 +198,8 @@ impl Store {
             (None, _) => Role::Editor,
         };
         let secret = stored_secret(&as_client_hash(password, is_hashed))?;
-        self.write(|conn| {
+        let user = user.clone();
+        self.write(move |conn| {
             diesel::insert_into(users::table)
                 .values(NewUserRow {
                     username: &user.username,
@@ -279,7 +280,8 @@ impl Store {
             ))?),
             None => None,
         };
-        self.write(|conn| {
+        let patch = patch.clone();
+        self.write(move |conn| {
             let row = user_by_id(conn, id)?;
             let role = patch.role.or(match patch.admin {
                 Some(true) => Some(Role::Admin),
@@ -345,8 +347,9 @@ impl Store {
     /// the offline `modelreg-server admin` commands.
     pub fn set_password(&self, username: &str, password: &str) -> StoreResult<()> {
         let secret = stored_secret(&as_client_hash(password, false))?;
-        self.write(|conn| {
-            let n = diesel::update(users::table.filter(users::username.eq(username)))
+        let username = username.to_owned();
+        self.write(move |conn| {
+            let n = diesel::update(users::table.filter(users::username.eq(&username)))
                 .set((
                     users::password_hash.eq(&secret),
                     users::modified_at.eq(now_micros()),
@@ -356,7 +359,7 @@ impl Store {
                 return Err(StoreError::NotFound(format!("user {username} not found")));
             }
             let id: i32 = users::table
-                .filter(users::username.eq(username))
+                .filter(users::username.eq(&username))
                 .select(users::id)
                 .first(conn)?;
             end_sessions(conn, id)

@@ -82,8 +82,9 @@ impl Store {
         validate::text("name", req.name.as_deref(), validate::MAX_NAME_LEN)?;
         validate::text("comment", req.comment.as_deref(), validate::MAX_TEXT_LEN)?;
         validate::text("notes", req.notes.as_deref(), validate::MAX_TEXT_LEN)?;
-        let loaded = self.write(|conn| {
-            let model = find_model(conn, key)?;
+        let (key, user_id) = (key.clone(), user.id);
+        let loaded = self.write(move |conn| {
+            let model = find_model(conn, &key)?;
             if model.archived {
                 return Err(StoreError::FailedPrecondition(format!(
                     "model \"{}\" is archived and cannot take new versions; unarchive it first",
@@ -98,22 +99,25 @@ impl Store {
                 )));
             }
             let now = now_micros();
-            let bumped = diesel::update(models::table.find(model.id).filter(models::archived.eq(false)))
-                .set((
-                    models::last_version.eq(models::last_version + 1),
-                    models::num_versions.eq(models::num_versions + 1),
-                    models::last_updated_time.eq(now),
-                ))
-                .execute(conn)?;
-            if bumped != 1 {
+            // The model's next number, taken under the model's row lock (PostgreSQL).
+            let number: Option<i32> = on_backend!(conn, |c| diesel::update(
+                models::table.find(model.id).filter(models::archived.eq(false))
+            )
+            .set((
+                models::last_version.eq(models::last_version + 1),
+                models::num_versions.eq(models::num_versions + 1),
+                models::last_updated_time.eq(now),
+            ))
+            .returning(models::last_version)
+            .get_result(c)
+            .optional())?;
+            let Some(number) = number else {
                 return Err(StoreError::FailedPrecondition(format!(
                     "model \"{}\" was archived meanwhile; unarchive it first",
                     model.name
                 )));
-            }
-            let number: i32 = models::table.find(model.id).select(models::last_version).first(conn)?;
-            diesel::insert_into(model_versions::table)
-                .values(NewVersionRow {
+            };
+            let new_row = NewVersionRow {
                     model_id: model.id,
                     version: number,
                     checkpoint_id: checkpoint.id,
@@ -124,9 +128,11 @@ impl Store {
                     labels: &labels,
                     creation_time: now,
                     last_updated_time: now,
-                    user_id: user.id,
-                })
-                .execute(conn)?;
+                    user_id,
+            };
+            on_backend!(conn, |c| diesel::insert_into(model_versions::table)
+                .values(&new_row)
+                .execute(c))?;
             Ok((model.id, number))
         })?;
         // Read back after the commit, so the model's row lock is held only for the write.
@@ -206,8 +212,9 @@ impl Store {
         validate::text("name", patch.name.as_deref(), validate::MAX_NAME_LEN)?;
         validate::text("comment", patch.comment.as_deref(), validate::MAX_TEXT_LEN)?;
         validate::text("notes", patch.notes.as_deref(), validate::MAX_TEXT_LEN)?;
-        self.write(|conn| {
-            let model = load_model(conn, key)?;
+        let key = key.clone();
+        self.write(move |conn| {
+            let model = load_model(conn, &key)?;
             let row = find_version(conn, &model, number)?;
             let target = model_versions::table.find(row.id);
             let mut changed = false;
@@ -265,19 +272,18 @@ impl Store {
         change: &MetadataChange,
     ) -> StoreResult<ModelVersion> {
         metadata::check_change(change)?;
-        let loaded = self.write(|conn| {
-            let model = load_model(conn, key)?;
+        let (key, change) = (key.clone(), change.clone());
+        let loaded = self.write(move |conn| {
+            let model = load_model(conn, &key)?;
             let id = find_version(conn, &model, number)?.id;
             // Write first, so the row is locked before it is read (see models.rs).
-            diesel::update(model_versions::table.find(id))
-                .set(model_versions::last_updated_time.eq(now_micros()))
-                .execute(conn)?;
-            let text: String = model_versions::table
-                .find(id)
-                .select(model_versions::metadata)
-                .first(conn)?;
+            let text: String =
+                on_backend!(conn, |c| diesel::update(model_versions::table.find(id))
+                    .set(model_versions::last_updated_time.eq(now_micros()))
+                    .returning(model_versions::metadata)
+                    .get_result(c))?;
             let mut current = parse_metadata(&text)?;
-            metadata::apply(&mut current, change);
+            metadata::apply(&mut current, &change);
             validate::metadata("the merged metadata", &current)?;
             diesel::update(model_versions::table.find(id))
                 .set(model_versions::metadata.eq(metadata::to_text(&current)))
@@ -290,8 +296,9 @@ impl Store {
     /// Deletes one version; its number is not handed out again. Only the
     /// version's creator, the model's owner or an administrator may.
     pub fn delete_version(&self, key: &ModelKey, number: i32, actor: &AuthUser) -> StoreResult<()> {
-        self.write(|conn| {
-            let model = load_model(conn, key)?;
+        let (key, actor) = (key.clone(), actor.clone());
+        self.write(move |conn| {
+            let model = load_model(conn, &key)?;
             let row = find_version(conn, &model, number)?;
             if !actor.is_admin() && row.user_id != actor.id && model.user_id != actor.id {
                 return Err(StoreError::PermissionDenied(format!(
