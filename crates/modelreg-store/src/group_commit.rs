@@ -2,52 +2,70 @@
 //! flush to disk.
 //!
 //! SQLite has one writer at a time, and each commit costs a flush (fsync) and,
-//! with the search index, an index segment. So every write in the process runs
-//! on one thread that owns the one write connection. Callers queue their
-//! writes and wait. The writer thread opens a transaction, runs each queued
-//! write in its own savepoint (a write that fails rolls back only its own
-//! changes), and commits once the queue is empty or the batch is full; only
-//! then does each caller get its answer. An acknowledged write is on disk
+//! with the search index, an index segment. So every write in the process
+//! runs on one connection. A caller queues its write; if no other caller is
+//! running the queue, it runs it itself: it opens a transaction, runs each
+//! queued write in its own savepoint (a write that fails rolls back only its
+//! own changes), and commits once the queue is empty or the batch is full.
+//! Only then does each caller get its answer. An acknowledged write is on disk
 //! (`synchronous = FULL`), exactly as with one transaction per write; 32
-//! concurrent writers just pay for one commit instead of 32. A lone write
-//! commits at once.
+//! concurrent writers just pay for one commit instead of 32.
 //!
-//! One thread runs every write, so the connection's caches stay warm and no
-//! write waits for another caller's thread to be scheduled.
+//! A lone write runs on its caller's thread and commits at once. Under load,
+//! one caller runs a whole batch of the others' writes, so no write waits for
+//! another thread to be scheduled; after each batch the turn passes to the
+//! caller of the next queued write, so nobody's answer waits for more than
+//! the batch it is in.
 
 use crate::error::{StoreError, StoreResult};
 use crate::DbConnection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+use std::sync::{mpsc, Mutex, MutexGuard};
 
 /// The most writes that share one commit, so that none waits long.
 const MAX_BATCH: usize = 32;
 
-/// A queued write: runs in the open transaction and returns how to answer
-/// its caller once the commit has ended.
-type Job = Box<dyn FnOnce(&mut DbConnection) -> Reply + Send>;
+/// A queued write.
+struct Job {
+    /// Runs the write in the open transaction; returns how to answer its
+    /// caller once the commit has ended.
+    run: Box<dyn FnOnce(&mut DbConnection) -> Reply + Send>,
+    /// Tells the write's caller to run the queue now.
+    pass_turn: Box<dyn FnOnce() + Send>,
+}
 type Reply = Box<dyn FnOnce(&Result<(), String>) + Send>;
 
-/// The process's one SQLite writer: a thread that owns the write connection.
+/// What a waiting caller hears.
+enum Signal<T> {
+    Done(StoreResult<T>),
+    YourTurn,
+}
+
+/// The process's one SQLite writer.
 pub(crate) struct SqliteWriter {
-    jobs: Option<mpsc::Sender<Job>>,
-    thread: Option<JoinHandle<()>>,
+    queue: Mutex<Queue>,
+    /// Locked only by the caller whose turn it is.
+    conn: Mutex<DbConnection>,
+}
+
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// Whether some caller is running the queue.
+    running: bool,
 }
 
 impl SqliteWriter {
-    pub(crate) fn start(conn: DbConnection) -> StoreResult<SqliteWriter> {
-        let (jobs, queue) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || run_writer(conn, queue))
-            .map_err(|e| StoreError::Internal(format!("cannot start the SQLite writer: {e}")))?;
-        Ok(SqliteWriter {
-            jobs: Some(jobs),
-            thread: Some(thread),
-        })
+    pub(crate) fn new(conn: DbConnection) -> SqliteWriter {
+        SqliteWriter {
+            queue: Mutex::new(Queue {
+                jobs: VecDeque::new(),
+                running: false,
+            }),
+            conn: Mutex::new(conn),
+        }
     }
 
     /// Runs `f` as one atomic write and returns once it is committed and on disk.
@@ -55,69 +73,99 @@ impl SqliteWriter {
         &self,
         f: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let (answer, answered) = mpsc::sync_channel(1);
-        let job: Job = Box::new(move |conn| {
-            let result = in_savepoint(conn, f);
-            Box::new(move |commit: &Result<(), String>| {
-                let outcome = match commit {
-                    Ok(()) => result,
-                    Err(reason) => Err(StoreError::Unavailable(format!(
-                        "the write was not saved: {reason}"
-                    ))),
-                };
-                // The caller waits for its answer; nothing to do if it is gone.
-                let _ = answer.send(outcome);
-            })
-        });
-        let not_saved = || {
-            StoreError::Unavailable(
-                "the write was not saved: the database writer stopped; see the server log".into(),
-            )
+        let (signal, signals) = mpsc::sync_channel(1);
+        let turn = signal.clone();
+        let job = Job {
+            run: Box::new(move |conn| {
+                let result = in_savepoint(conn, f);
+                Box::new(move |commit: &Result<(), String>| {
+                    let outcome = match commit {
+                        Ok(()) => result,
+                        Err(reason) => Err(StoreError::Unavailable(format!(
+                            "the write was not saved: {reason}"
+                        ))),
+                    };
+                    let _ = signal.send(Signal::Done(outcome));
+                })
+            }),
+            pass_turn: Box::new(move || {
+                let _ = turn.send(Signal::YourTurn);
+            }),
         };
-        self.jobs
-            .as_ref()
-            .ok_or_else(not_saved)?
-            .send(job)
-            .map_err(|_| not_saved())?;
-        answered.recv().map_err(|_| not_saved())?
-    }
-}
-
-impl Drop for SqliteWriter {
-    /// Lets the writer finish the queued writes, then closes the connection.
-    fn drop(&mut self) {
-        self.jobs = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let my_turn = {
+            let mut queue = lock(&self.queue);
+            queue.jobs.push_back(job);
+            !std::mem::replace(&mut queue.running, true)
+        };
+        if my_turn {
+            self.run_batch();
         }
-    }
-}
-
-/// The writer thread: one batch per turn, until every sender is gone.
-fn run_writer(mut conn: DbConnection, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
-        if let Err(e) = begin(&mut conn) {
-            // Dropping the jobs answers their callers that the write was not saved.
-            tracing::error!(error = %e, "cannot start a write transaction");
-            drop(first);
-            while queue.try_recv().is_ok() {}
-            continue;
-        }
-        let mut replies = vec![first(&mut conn)];
-        while replies.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => replies.push(job(&mut conn)),
-                Err(_) => break,
+        loop {
+            match signals.recv() {
+                Ok(Signal::Done(result)) => return result,
+                Ok(Signal::YourTurn) => self.run_batch(),
+                Err(_) => {
+                    return Err(StoreError::Unavailable(
+                        "the write was not saved: the database could not start a transaction; see the server log".into(),
+                    ))
+                }
             }
         }
-        let commit = commit(&mut conn).map_err(|e| {
-            tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
-            e.to_string()
-        });
+    }
+
+    /// Runs queued writes in one transaction until the queue is empty or the
+    /// batch is full, commits, answers them, and passes the turn on.
+    fn run_batch(&self) {
+        let mut conn = lock(&self.conn);
+        let mut replies = Vec::new();
+        match begin(&mut conn) {
+            Ok(()) => {
+                while replies.len() < MAX_BATCH {
+                    let Some(job) = lock(&self.queue).jobs.pop_front() else {
+                        break;
+                    };
+                    replies.push((job.run)(&mut conn));
+                }
+            }
+            Err(e) => {
+                // Dropping the batch's jobs answers their callers that nothing was saved.
+                tracing::error!(error = %e, "cannot start a write transaction");
+                let mut queue = lock(&self.queue);
+                let n = queue.jobs.len().min(MAX_BATCH);
+                queue.jobs.drain(..n);
+            }
+        }
+        let commit = if replies.is_empty() {
+            Ok(())
+        } else {
+            commit(&mut conn).map_err(|e| {
+                tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
+                e.to_string()
+            })
+        };
+        drop(conn);
+        let next = {
+            let mut queue = lock(&self.queue);
+            let next = queue
+                .jobs
+                .front_mut()
+                .map(|job| std::mem::replace(&mut job.pass_turn, Box::new(|| ())));
+            queue.running = next.is_some();
+            next
+        };
         for reply in replies {
             reply(&commit);
         }
+        if let Some(pass_turn) = next {
+            pass_turn();
+        }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs one write in its own savepoint: a failure undoes only this write.

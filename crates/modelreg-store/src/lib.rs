@@ -64,9 +64,9 @@ impl Store {
     pub fn open(url: &str, options: &PoolOptions) -> StoreResult<Store> {
         let (backend, pool) = connection::connect(url, options)?;
         let sqlite_writer = match backend {
-            Backend::Sqlite => Some(Arc::new(SqliteWriter::start(
+            Backend::Sqlite => Some(Arc::new(SqliteWriter::new(
                 connection::sqlite_writer_connection(url, options.busy_timeout)?,
-            )?)),
+            ))),
             Backend::Postgres => None,
         };
         let store = Store {
