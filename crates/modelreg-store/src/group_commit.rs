@@ -220,3 +220,83 @@ fn commit(conn: &mut DbConnection) -> StoreResult<()> {
     }
     Ok(committed?)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::TestDb;
+    use crate::{PoolOptions, Store, StoreError};
+    use diesel::connection::SimpleConnection;
+    use diesel::sql_types::{BigInt, Text};
+    use diesel::RunQueryDsl;
+    use std::sync::Arc;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    fn rows(store: &Store) -> i64 {
+        store
+            .read(|conn| {
+                Ok(diesel::sql_query("SELECT count(*) AS n FROM w")
+                    .get_result::<Count>(conn)?
+                    .n)
+            })
+            .unwrap()
+    }
+
+    fn store_with_table(db: &TestDb) -> Store {
+        let store = Store::open(db.url(), &PoolOptions::default()).unwrap();
+        store
+            .write(|conn| Ok(conn.batch_execute("CREATE TABLE w (v TEXT UNIQUE NOT NULL)")?))
+            .unwrap();
+        store
+    }
+
+    fn insert(conn: &mut crate::DbConnection, v: &str) -> crate::StoreResult<()> {
+        diesel::sql_query("INSERT INTO w (v) VALUES (?)")
+            .bind::<Text, _>(v)
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Ten batches' worth of callers at once: each gets its own answer, and
+    /// the turn to run the queue passes from caller to caller until all are saved.
+    #[test]
+    fn every_caller_of_many_batches_gets_its_own_answer() {
+        let db = TestDb::sqlite();
+        let store = Arc::new(store_with_table(&db));
+        let callers = 10 * super::MAX_BATCH;
+        let threads: Vec<_> = (0..callers)
+            .map(|i| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    store.write(move |conn| {
+                        insert(conn, &format!("v{i}"))?;
+                        Ok(i)
+                    })
+                })
+            })
+            .collect();
+        for (i, thread) in threads.into_iter().enumerate() {
+            assert_eq!(thread.join().unwrap().unwrap(), i);
+        }
+        assert_eq!(rows(&store), callers as i64);
+    }
+
+    /// A write that panics is rolled back alone; the writer goes on.
+    #[test]
+    fn a_panicking_write_is_undone_alone() {
+        let db = TestDb::sqlite();
+        let store = store_with_table(&db);
+        store.write(|conn| insert(conn, "before")).unwrap();
+        let failed = store.write(|conn| -> crate::StoreResult<()> {
+            insert(conn, "half-done")?;
+            panic!("a bug in a write");
+        });
+        assert!(matches!(failed, Err(StoreError::Internal(_))), "{failed:?}");
+        store.write(|conn| insert(conn, "after")).unwrap();
+        assert_eq!(rows(&store), 2);
+    }
+}
