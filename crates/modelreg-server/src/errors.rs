@@ -155,7 +155,6 @@ pub fn path_error(
 /// Shorthand for handler results.
 pub type ServerResult<T> = Result<T, ServerError>;
 
-/// Runs a blocking store call on the blocking thread pool.
 /// Runs a point read (one model, one version, a page of versions): on
 /// SQLite inline, when the pool has an idle connection, because such a read
 /// takes tens of microseconds, less than the hand-off to a blocking thread
@@ -172,6 +171,7 @@ where
     blocking(move || f(&store)).await
 }
 
+/// Runs a blocking store call on the blocking thread pool.
 pub async fn blocking<T, F>(f: F) -> ServerResult<T>
 where
     F: FnOnce() -> Result<T, StoreError> + Send + 'static,

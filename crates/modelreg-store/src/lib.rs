@@ -8,7 +8,8 @@
 /// than through [`DbConnection`]. diesel finds a prepared statement for a
 /// `DbConnection` query by rebuilding its SQL text on every execution (15% of
 /// the CPU of a model lookup); on the backend's own connection it finds it by
-/// the query's type. For the hottest reads.
+/// the query's type. For the hottest queries: the point reads, and the
+/// statements of creates, registrations and metadata merges.
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {

@@ -30,6 +30,23 @@ fn find_version(conn: &mut DbConnection, model: &Model, number: i32) -> StoreRes
 /// A version row with its checkpoint and its creator's name, as one query loads them.
 type VersionParts = (VersionRow, CheckpointRow, String);
 
+/// The versions of one model, each with its checkpoint and creator, in one
+/// query. A macro rather than a function: the query runs on the backend's own
+/// connection (`on_backend!`), so its type differs per backend.
+macro_rules! versions_of {
+    ($model_id:expr) => {
+        model_versions::table
+            .inner_join(checkpoints::table)
+            .inner_join(users::table)
+            .filter(model_versions::model_id.eq($model_id))
+            .select((
+                VersionRow::as_select(),
+                CheckpointRow::as_select(),
+                users::username,
+            ))
+    };
+}
+
 fn to_versions(model: &Model, rows: Vec<VersionParts>) -> StoreResult<Vec<ModelVersion>> {
     rows.into_iter()
         .map(|(row, checkpoint, username)| {
@@ -40,16 +57,8 @@ fn to_versions(model: &Model, rows: Vec<VersionParts>) -> StoreResult<Vec<ModelV
 
 fn load_version(conn: &mut DbConnection, model_id: i32, number: i32) -> StoreResult<ModelVersion> {
     let model = model_by_id(conn, model_id)?;
-    let parts: VersionParts = on_backend!(conn, |c| model_versions::table
-        .inner_join(checkpoints::table)
-        .inner_join(users::table)
-        .filter(model_versions::model_id.eq(model_id))
+    let parts: VersionParts = on_backend!(conn, |c| versions_of!(model_id)
         .filter(model_versions::version.eq(number))
-        .select((
-            VersionRow::as_select(),
-            CheckpointRow::as_select(),
-            users::username,
-        ))
         .first(c))
     .map_err(on_not_found(format!(
         "version {number} of model \"{}\" not found",
@@ -118,17 +127,17 @@ impl Store {
                 )));
             };
             let new_row = NewVersionRow {
-                    model_id: model.id,
-                    version: number,
-                    checkpoint_id: checkpoint.id,
-                    name: req.name.as_deref().unwrap_or(""),
-                    comment: req.comment.as_deref().unwrap_or(""),
-                    notes: req.notes.as_deref().unwrap_or(""),
-                    metadata: &metadata,
-                    labels: &labels,
-                    creation_time: now,
-                    last_updated_time: now,
-                    user_id,
+                model_id: model.id,
+                version: number,
+                checkpoint_id: checkpoint.id,
+                name: req.name.as_deref().unwrap_or(""),
+                comment: req.comment.as_deref().unwrap_or(""),
+                notes: req.notes.as_deref().unwrap_or(""),
+                metadata: &metadata,
+                labels: &labels,
+                creation_time: now,
+                last_updated_time: now,
+                user_id,
             };
             on_backend!(conn, |c| diesel::insert_into(model_versions::table)
                 .values(&new_row)
@@ -165,17 +174,7 @@ impl Store {
             let desc = query.order_by.is_desc();
             let (offset, limit) = (i64::from(start), i64::from(end - start));
             let rows: Vec<VersionParts> = on_backend!(conn, |c| {
-                let q = model_versions::table
-                    .inner_join(checkpoints::table)
-                    .inner_join(users::table)
-                    .filter(model_versions::model_id.eq(model.id))
-                    .select((
-                        VersionRow::as_select(),
-                        CheckpointRow::as_select(),
-                        users::username,
-                    ))
-                    .offset(offset)
-                    .limit(limit);
+                let q = versions_of!(model.id).offset(offset).limit(limit);
                 match (query.sort_by, desc) {
                     (VersionSortBy::CreationTime, false) => q
                         .order_by((
