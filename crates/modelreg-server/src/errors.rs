@@ -171,6 +171,26 @@ where
     blocking(move || f(&store)).await
 }
 
+/// Saves a checked write. On SQLite the write is queued for the writer
+/// thread and awaited without holding a thread, and what follows it (the
+/// read-back of its rows) runs like a [`point_read`]. On PostgreSQL it runs
+/// on the blocking pool, like [`blocking`].
+pub async fn saved<T>(
+    store: modelreg_store::Store,
+    write: modelreg_store::Write<T>,
+) -> ServerResult<T>
+where
+    T: Send + 'static,
+{
+    match write.queue() {
+        Ok(queued) => {
+            let then = queued.await?;
+            point_read(store, then).await
+        }
+        Err(write) => blocking(move || write.wait()).await,
+    }
+}
+
 /// Runs a blocking store call on the blocking thread pool.
 pub async fn blocking<T, F>(f: F) -> ServerResult<T>
 where

@@ -3,69 +3,75 @@
 //!
 //! SQLite has one writer at a time, and each commit costs a flush (fsync) and,
 //! with the search index, an index segment. So every write in the process
-//! runs on one connection. A caller queues its write; if no other caller is
-//! running the queue, it runs it itself: it opens a transaction, runs each
-//! queued write in its own savepoint (a write that fails rolls back only its
-//! own changes), and commits once the queue is empty or the batch is full.
-//! Only then does each caller get its answer. An acknowledged write is on disk
-//! (`synchronous = FULL`), exactly as with one transaction per write; 32
-//! concurrent writers just pay for one commit instead of 32.
+//! runs on one connection, owned by one writer thread. A caller queues its
+//! write; the writer opens a transaction, runs each queued write in its own
+//! savepoint (a write that fails rolls back only its own changes), and commits
+//! once the queue is empty or the batch is full. Only then does each caller
+//! get its answer. An acknowledged write is on disk (`synchronous = FULL`),
+//! exactly as with one transaction per write; 32 concurrent writers just pay
+//! for one commit instead of 32.
 //!
-//! A lone write runs on its caller's thread and commits at once. Under load,
-//! one caller runs a whole batch of the others' writes, so no write waits for
-//! another thread to be scheduled; after each batch the turn passes to the
-//! caller of the next queued write, so nobody's answer waits for more than
-//! the batch it is in.
+//! A caller may wait on its own thread ([`SqliteWriter::write`]) or await a
+//! future ([`SqliteWriter::write_async`]): the server awaits, so no thread is
+//! parked per write in flight, and one wake-up of a server worker collects
+//! the answers of all its requests in a batch.
 
 use crate::error::{StoreError, StoreResult};
 use crate::DbConnection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{mpsc, Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 /// The most writes that share one commit, so that none waits long.
 const MAX_BATCH: usize = 32;
 
-/// A queued write.
-struct Job {
-    /// Runs the write in the open transaction; returns how to answer its
-    /// caller once the commit has ended.
-    run: Box<dyn FnOnce(&mut DbConnection) -> Reply + Send>,
-    /// Tells the write's caller to run the queue now.
-    pass_turn: Box<dyn FnOnce() + Send>,
-}
+/// A queued write: runs in the open transaction and returns how to answer
+/// its caller once the commit has ended.
+type Job = Box<dyn FnOnce(&mut DbConnection) -> Reply + Send>;
 type Reply = Box<dyn FnOnce(&Result<(), String>) + Send>;
 
-/// What a waiting caller hears.
-enum Signal<T> {
-    Done(StoreResult<T>),
-    YourTurn,
+/// The process's one SQLite writer: a thread that owns the connection.
+pub(crate) struct SqliteWriter {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
 }
 
-/// The process's one SQLite writer.
-pub(crate) struct SqliteWriter {
+struct Shared {
     queue: Mutex<Queue>,
-    /// Locked only by the caller whose turn it is.
-    conn: Mutex<DbConnection>,
+    /// Signalled when a job is queued or the writer is closed.
+    wake: Condvar,
 }
 
 struct Queue {
     jobs: VecDeque<Job>,
-    /// Whether some caller is running the queue.
-    running: bool,
+    closed: bool,
 }
 
 impl SqliteWriter {
-    pub(crate) fn new(conn: DbConnection) -> SqliteWriter {
-        SqliteWriter {
+    /// Starts the writer thread on `conn`.
+    pub(crate) fn start(conn: DbConnection) -> StoreResult<SqliteWriter> {
+        let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
-                running: false,
+                closed: false,
             }),
-            conn: Mutex::new(conn),
-        }
+            wake: Condvar::new(),
+        });
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn({
+                let shared = shared.clone();
+                move || run_writer(&shared, conn)
+            })
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+        Ok(SqliteWriter {
+            shared,
+            thread: Some(thread),
+        })
     }
 
     /// Runs `f` as one atomic write and returns once it is committed and on disk.
@@ -73,92 +79,116 @@ impl SqliteWriter {
         &self,
         f: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let (signal, signals) = mpsc::sync_channel(1);
-        let turn = signal.clone();
-        let job = Job {
-            run: Box::new(move |conn| {
-                let result = in_savepoint(conn, f);
-                Box::new(move |commit: &Result<(), String>| {
-                    let outcome = match commit {
-                        Ok(()) => result,
-                        Err(reason) => Err(StoreError::Unavailable(format!(
-                            "the write was not saved: {reason}"
-                        ))),
-                    };
-                    let _ = signal.send(Signal::Done(outcome));
-                })
-            }),
-            pass_turn: Box::new(move || {
-                let _ = turn.send(Signal::YourTurn);
-            }),
-        };
-        let my_turn = {
-            let mut queue = lock(&self.queue);
-            queue.jobs.push_back(job);
-            !std::mem::replace(&mut queue.running, true)
-        };
-        if my_turn {
-            self.run_batch();
-        }
-        loop {
-            match signals.recv() {
-                Ok(Signal::Done(result)) => return result,
-                Ok(Signal::YourTurn) => self.run_batch(),
-                Err(_) => {
-                    return Err(StoreError::Unavailable(
-                        "the write was not saved: the database could not start a transaction; see the server log".into(),
-                    ))
-                }
-            }
-        }
+        let (answer, answered) = mpsc::sync_channel(1);
+        self.queue(f, move |result| {
+            let _ = answer.send(result);
+        });
+        answered.recv().unwrap_or_else(|_| Err(writer_stopped()))
     }
 
-    /// Runs queued writes in one transaction until the queue is empty or the
-    /// batch is full, commits, answers them, and passes the turn on.
-    fn run_batch(&self) {
-        let mut conn = lock(&self.conn);
-        let mut replies = Vec::new();
-        match begin(&mut conn) {
-            Ok(()) => {
-                while replies.len() < MAX_BATCH {
-                    let Some(job) = lock(&self.queue).jobs.pop_front() else {
-                        break;
-                    };
-                    replies.push((job.run)(&mut conn));
-                }
-            }
-            Err(e) => {
-                // Dropping the batch's jobs answers their callers that nothing was saved.
-                tracing::error!(error = %e, "cannot start a write transaction");
-                let mut queue = lock(&self.queue);
-                let n = queue.jobs.len().min(MAX_BATCH);
-                queue.jobs.drain(..n);
-            }
-        }
-        let commit = if replies.is_empty() {
-            Ok(())
-        } else {
-            commit(&mut conn).map_err(|e| {
-                tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
-                e.to_string()
+    /// Queues `f` as one atomic write; the future resolves once it is
+    /// committed and on disk. No thread waits meanwhile.
+    pub(crate) fn write_async<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+    ) -> impl Future<Output = StoreResult<T>> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.queue(f, move |result| {
+            let _ = answer.send(result);
+        });
+        async move { answered.await.unwrap_or_else(|_| Err(writer_stopped())) }
+    }
+
+    fn queue<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+        answer: impl FnOnce(StoreResult<T>) + Send + 'static,
+    ) {
+        let job: Job = Box::new(move |conn| {
+            let result = in_savepoint(conn, f);
+            Box::new(move |commit: &Result<(), String>| {
+                answer(match commit {
+                    Ok(()) => result,
+                    Err(reason) => Err(StoreError::Unavailable(format!(
+                        "the write was not saved: {reason}"
+                    ))),
+                })
             })
-        };
-        drop(conn);
-        let next = {
-            let mut queue = lock(&self.queue);
-            let next = queue
-                .jobs
-                .front_mut()
-                .map(|job| std::mem::replace(&mut job.pass_turn, Box::new(|| ())));
-            queue.running = next.is_some();
-            next
-        };
-        for reply in replies {
-            reply(&commit);
+        });
+        lock(&self.shared.queue).jobs.push_back(job);
+        self.shared.wake.notify_one();
+    }
+}
+
+impl Drop for SqliteWriter {
+    /// Lets the writer finish the queued writes, then closes the connection.
+    fn drop(&mut self) {
+        lock(&self.shared.queue).closed = true;
+        self.shared.wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
-        if let Some(pass_turn) = next {
-            pass_turn();
+    }
+}
+
+/// A caller whose write was dropped unanswered hears this.
+fn writer_stopped() -> StoreError {
+    StoreError::Unavailable(
+        "the write was not saved: the database could not run it; see the server log".into(),
+    )
+}
+
+/// The writer thread: runs batches until the writer is closed and its queue empty.
+fn run_writer(shared: &Shared, mut conn: DbConnection) {
+    loop {
+        let first = {
+            let mut queue = lock(&shared.queue);
+            loop {
+                if let Some(job) = queue.jobs.pop_front() {
+                    break job;
+                }
+                if queue.closed {
+                    return;
+                }
+                queue = shared
+                    .wake
+                    .wait(queue)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+        };
+        // Each write's own panic is caught in its savepoint; this catches the
+        // writer's, so that it goes on (the batch's callers hear it failed).
+        if catch_unwind(AssertUnwindSafe(|| run_batch(shared, &mut conn, first))).is_err() {
+            tracing::error!(
+                "the writer failed in the middle of a batch; its writes were rolled back"
+            );
+            let _ =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(&mut conn);
         }
+    }
+}
+
+/// Runs `first` and the writes queued after it in one transaction, until the
+/// queue is empty or the batch is full; commits, then answers them all.
+fn run_batch(shared: &Shared, conn: &mut DbConnection, first: Job) {
+    if let Err(e) = begin(conn) {
+        // Dropping the job answers its caller that nothing was saved.
+        tracing::error!(error = %e, "cannot start a write transaction");
+        return;
+    }
+    let mut replies = vec![first(conn)];
+    while replies.len() < MAX_BATCH {
+        let Some(job) = lock(&shared.queue).jobs.pop_front() else {
+            break;
+        };
+        replies.push(job(conn));
+    }
+    let commit = commit(conn).map_err(|e| {
+        tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
+        e.to_string()
+    });
+    for reply in replies {
+        reply(&commit);
     }
 }
 
@@ -261,8 +291,8 @@ mod tests {
         Ok(())
     }
 
-    /// Ten batches' worth of callers at once: each gets its own answer, and
-    /// the turn to run the queue passes from caller to caller until all are saved.
+    /// Ten batches' worth of callers at once: each gets its own answer once
+    /// its batch is saved.
     #[test]
     fn every_caller_of_many_batches_gets_its_own_answer() {
         let db = TestDb::sqlite();
@@ -283,6 +313,57 @@ mod tests {
             assert_eq!(thread.join().unwrap().unwrap(), i);
         }
         assert_eq!(rows(&store), callers as i64);
+    }
+
+    /// Queued writes are awaited, not waited for: on a runtime of one thread,
+    /// ten batches' worth of them are saved and each gets its own answer.
+    #[test]
+    fn queued_writes_need_no_thread_each() {
+        let db = TestDb::sqlite();
+        let store = store_with_table(&db);
+        let writer = store.sqlite_writer.clone().unwrap();
+        let callers = 10 * super::MAX_BATCH;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let answers = runtime.block_on(async {
+            let queued: Vec<_> = (0..callers)
+                .map(|i| {
+                    writer.write_async(move |conn| {
+                        insert(conn, &format!("v{i}"))?;
+                        Ok(i)
+                    })
+                })
+                .collect();
+            let mut answers = Vec::new();
+            for answer in queued {
+                answers.push(answer.await.unwrap());
+            }
+            answers
+        });
+        assert_eq!(answers, (0..callers).collect::<Vec<_>>());
+        assert_eq!(rows(&store), callers as i64);
+    }
+
+    /// Closing the store lets the writer save what is queued first.
+    #[test]
+    fn queued_writes_are_saved_when_the_store_closes() {
+        let db = TestDb::sqlite();
+        let store = store_with_table(&db);
+        let writer = store.sqlite_writer.clone().unwrap();
+        let queued: Vec<_> = (0..100)
+            .map(|i| writer.write_async(move |conn| insert(conn, &format!("v{i}"))))
+            .collect();
+        drop(writer);
+        drop(store);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for answer in queued {
+            runtime.block_on(answer).unwrap();
+        }
+        let reopened = Store::open(db.url(), &PoolOptions::default()).unwrap();
+        assert_eq!(rows(&reopened), 100);
     }
 
     /// A write that panics is rolled back alone; the writer goes on.

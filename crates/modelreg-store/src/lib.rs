@@ -2,7 +2,9 @@
 //!
 //! Store functions are plain and synchronous and return [`StoreResult`]; the
 //! server calls them from a blocking thread pool. Every write runs in one
-//! transaction; filtering, sorting and pagination happen in SQL.
+//! transaction; filtering, sorting and pagination happen in SQL. The hot
+//! writes also come as a [`Write`], which the server awaits instead of
+//! parking a thread on it.
 
 /// Runs one diesel expression on the backend's own connection type rather
 /// than through [`DbConnection`]. diesel finds a prepared statement for a
@@ -65,9 +67,9 @@ impl Store {
     pub fn open(url: &str, options: &PoolOptions) -> StoreResult<Store> {
         let (backend, pool) = connection::connect(url, options)?;
         let sqlite_writer = match backend {
-            Backend::Sqlite => Some(Arc::new(SqliteWriter::new(
+            Backend::Sqlite => Some(Arc::new(SqliteWriter::start(
                 connection::sqlite_writer_connection(url, options.busy_timeout)?,
-            ))),
+            )?)),
             Backend::Postgres => None,
         };
         let store = Store {
@@ -115,6 +117,22 @@ impl Store {
         f(&mut conn)
     }
 
+    /// A write to run later: `f` in one transaction, then `then` with its
+    /// result once it is saved (to read back what it wrote, say).
+    fn prepare_write<R: Send + 'static, T: 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> StoreResult<R> + Send + 'static,
+        then: impl FnOnce(&Store, R) -> StoreResult<T> + Send + 'static,
+    ) -> Write<T> {
+        Write {
+            store: self.clone(),
+            job: Box::new(move |conn| {
+                let written = f(conn)?;
+                Ok(Box::new(move |store: &Store| then(store, written)) as Then<T>)
+            }),
+        }
+    }
+
     /// Runs `f` in one transaction, for writes: all of it lands or none of it,
     /// and what landed is on disk when this returns.
     fn write<T: Send + 'static>(
@@ -128,6 +146,41 @@ impl Store {
                 let conn: &mut DbConnection = &mut conn;
                 conn.transaction(f)
             }
+        }
+    }
+}
+
+/// A checked write, ready to run: [`Write::wait`] runs it on this thread;
+/// [`Write::queue`] hands it to SQLite's writer without holding a thread.
+pub struct Write<T> {
+    store: Store,
+    job: WriteJob<T>,
+}
+
+/// The transaction of a [`Write`], returning what is left once it is saved.
+type WriteJob<T> = Box<dyn FnOnce(&mut DbConnection) -> StoreResult<Then<T>> + Send>;
+
+/// What is left of a write once it is saved, such as reading back the rows
+/// it wrote; a short read on the store.
+pub type Then<T> = Box<dyn FnOnce(&Store) -> StoreResult<T> + Send>;
+
+impl<T: 'static> Write<T> {
+    /// Runs the write and what follows it; returns once it is saved.
+    pub fn wait(self) -> StoreResult<T> {
+        let then = self.store.write(self.job)?;
+        then(&self.store)
+    }
+
+    /// On SQLite, queues the write and returns a future that resolves once it
+    /// is saved, to what is left to do. On PostgreSQL, where each write takes
+    /// a connection of its own and may wait on the network, gives the write
+    /// back to [`wait`](Write::wait) for on a thread that may block.
+    pub fn queue(
+        self,
+    ) -> Result<impl std::future::Future<Output = StoreResult<Then<T>>>, Write<T>> {
+        match &self.store.sqlite_writer {
+            Some(writer) => Ok(writer.write_async(self.job)),
+            None => Err(self),
         }
     }
 }

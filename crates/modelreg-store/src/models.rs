@@ -7,7 +7,7 @@ use crate::schema::{model_labels, models, users};
 use crate::time::now_micros;
 use crate::users::usernames;
 use crate::validate;
-use crate::{AuthUser, Backend, DbConnection, Store};
+use crate::{AuthUser, Backend, DbConnection, Store, Write};
 use diesel::prelude::*;
 use modelreg_types::{
     CreateModelRequest, MetadataChange, Model, ModelQuery, ModelSortBy, PageRequest, Pagination,
@@ -334,6 +334,15 @@ fn check_text_lengths(description: Option<&str>, notes: Option<&str>) -> StoreRe
 impl Store {
     /// Registers a new model with no versions.
     pub fn create_model(&self, user: &AuthUser, req: CreateModelRequest) -> StoreResult<Model> {
+        self.create_model_write(user, req)?.wait()
+    }
+
+    /// [`Store::create_model`], checked and ready to run.
+    pub fn create_model_write(
+        &self,
+        user: &AuthUser,
+        req: CreateModelRequest,
+    ) -> StoreResult<Write<Model>> {
         validate::model_name(&req.name)?;
         check_text_lengths(req.description.as_deref(), req.notes.as_deref())?;
         let workspace_id = validate::workspace(req.workspace_name.as_deref(), req.workspace_id)?;
@@ -344,7 +353,7 @@ impl Store {
         let labels_text = serde_json::to_string(&labels)?;
         let now = now_micros();
         let user = user.clone();
-        self.write(move |conn| {
+        let write = move |conn: &mut DbConnection| {
             let new_row = NewModelRow {
                 name: &req.name,
                 description: req.description.as_deref().unwrap_or(""),
@@ -369,7 +378,8 @@ impl Store {
             )))?;
             add_labels(conn, row.id, &labels)?;
             row.into_model(user.username)
-        })
+        };
+        Ok(self.prepare_write(write, |_, model| Ok(model)))
     }
 
     /// A model by id or name.
@@ -492,9 +502,18 @@ impl Store {
         key: &ModelKey,
         change: &MetadataChange,
     ) -> StoreResult<Model> {
+        self.change_model_metadata_write(key, change)?.wait()
+    }
+
+    /// [`Store::change_model_metadata`], checked and ready to run.
+    pub fn change_model_metadata_write(
+        &self,
+        key: &ModelKey,
+        change: &MetadataChange,
+    ) -> StoreResult<Write<Model>> {
         metadata::check_change(change)?;
         let (key, change) = (key.clone(), change.clone());
-        let id = self.write(move |conn| {
+        let write = move |conn: &mut DbConnection| {
             let id = find_model(conn, &key)?.id;
             // Write first: the row lock (PostgreSQL) is taken before the read,
             // so concurrent merges queue up instead of overwriting each other.
@@ -510,8 +529,8 @@ impl Store {
                 .set(models::metadata.eq(&text))
                 .execute(c))?;
             Ok(id)
-        })?;
-        self.read(|conn| model_by_id(conn, id))
+        };
+        Ok(self.prepare_write(write, |store, id| store.read(|conn| model_by_id(conn, id))))
     }
 
     /// Archives or unarchives a model.

@@ -8,7 +8,7 @@ use crate::rows::{parse_metadata, CheckpointRow, NewVersionRow, VersionRow};
 use crate::schema::{checkpoints, model_versions, models, users};
 use crate::time::now_micros;
 use crate::validate;
-use crate::{AuthUser, DbConnection, Store};
+use crate::{AuthUser, DbConnection, Store, Write};
 use diesel::prelude::*;
 use modelreg_types::{
     CheckpointState, MetadataChange, Model, ModelVersion, PageRequest, Pagination,
@@ -77,6 +77,16 @@ impl Store {
         user: &AuthUser,
         req: RegisterVersionRequest,
     ) -> StoreResult<ModelVersion> {
+        self.register_version_write(key, user, req)?.wait()
+    }
+
+    /// [`Store::register_version`], checked and ready to run.
+    pub fn register_version_write(
+        &self,
+        key: &ModelKey,
+        user: &AuthUser,
+        req: RegisterVersionRequest,
+    ) -> StoreResult<Write<ModelVersion>> {
         if req.checkpoint_uuid.trim().is_empty() {
             return Err(StoreError::InvalidArgument(
                 "checkpointUuid is required".into(),
@@ -92,7 +102,7 @@ impl Store {
         validate::text("comment", req.comment.as_deref(), validate::MAX_TEXT_LEN)?;
         validate::text("notes", req.notes.as_deref(), validate::MAX_TEXT_LEN)?;
         let (key, user_id) = (key.clone(), user.id);
-        let loaded = self.write(move |conn| {
+        let write = move |conn: &mut DbConnection| {
             let model = find_model(conn, &key)?;
             if model.archived {
                 return Err(StoreError::FailedPrecondition(format!(
@@ -110,7 +120,9 @@ impl Store {
             let now = now_micros();
             // The model's next number, taken under the model's row lock (PostgreSQL).
             let number: Option<i32> = on_backend!(conn, |c| diesel::update(
-                models::table.find(model.id).filter(models::archived.eq(false))
+                models::table
+                    .find(model.id)
+                    .filter(models::archived.eq(false))
             )
             .set((
                 models::last_version.eq(models::last_version + 1),
@@ -143,9 +155,12 @@ impl Store {
                 .values(&new_row)
                 .execute(c))?;
             Ok((model.id, number))
-        })?;
-        // Read back after the commit, so the model's row lock is held only for the write.
-        self.read(|conn| load_version(conn, loaded.0, loaded.1))
+        };
+        // Read back after the commit, so the writer (and on PostgreSQL the
+        // model's row lock) is held only for the write.
+        Ok(self.prepare_write(write, |store, (id, number)| {
+            store.read(|conn| load_version(conn, id, number))
+        }))
     }
 
     /// One version of a model.

@@ -3,7 +3,7 @@
 use super::{model_key, owned, StoreData};
 use crate::auth::CurrentUser;
 use crate::body::{parse_maybe_wrapped, JsonBody};
-use crate::errors::{blocking, point_read, ServerResult};
+use crate::errors::{blocking, point_read, saved, ServerResult};
 use crate::query::model_query;
 use actix_web::web::{Json, Path};
 use actix_web::{delete, get, patch, post, HttpRequest};
@@ -50,8 +50,8 @@ pub async fn post_model(
     user: CurrentUser,
     body: JsonBody<CreateModelRequest>,
 ) -> ServerResult<Json<ModelResponse>> {
-    let store = owned(&store);
-    let model = blocking(move || store.create_model(&user.0, body.0)).await?;
+    let write = store.create_model_write(&user.0, body.0)?;
+    let model = saved(owned(&store), write).await?;
     Ok(Json(ModelResponse { model }))
 }
 
@@ -100,8 +100,8 @@ pub async fn change_model_metadata(
     name: Path<String>,
     body: JsonBody<MetadataChange>,
 ) -> ServerResult<Json<ModelResponse>> {
-    let (store, key) = (owned(&store), model_key(&name));
-    let model = blocking(move || store.change_model_metadata(&key, &body.0)).await?;
+    let write = store.change_model_metadata_write(&model_key(&name), &body.0)?;
+    let model = saved(owned(&store), write).await?;
     Ok(Json(ModelResponse { model }))
 }
 

@@ -3,7 +3,7 @@
 use super::{model_key, owned, version_number, StoreData};
 use crate::auth::CurrentUser;
 use crate::body::{parse_maybe_wrapped, JsonBody};
-use crate::errors::{blocking, point_read, ServerResult};
+use crate::errors::{blocking, point_read, saved, ServerResult};
 use crate::query::version_query;
 use actix_web::web::{Json, Path};
 use actix_web::{delete, get, patch, post, HttpRequest};
@@ -55,8 +55,8 @@ pub async fn post_version(
     name: Path<String>,
     body: JsonBody<RegisterVersionRequest>,
 ) -> ServerResult<Json<ModelVersionResponse>> {
-    let (store, key) = (owned(&store), model_key(&name));
-    let model_version = blocking(move || store.register_version(&key, &user.0, body.0)).await?;
+    let write = store.register_version_write(&model_key(&name), &user.0, body.0)?;
+    let model_version = saved(owned(&store), write).await?;
     Ok(Json(ModelVersionResponse { model_version }))
 }
 
