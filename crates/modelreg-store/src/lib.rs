@@ -24,6 +24,7 @@ macro_rules! on_backend {
 mod checkpoints;
 mod connection;
 mod error;
+mod fixed_sql;
 mod group_commit;
 mod metadata;
 mod models;

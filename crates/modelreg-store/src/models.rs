@@ -1,6 +1,7 @@
 //! Models: create, read, list, change, archive, delete.
 
 use crate::error::{on_not_found, on_unique_violation, StoreError, StoreResult};
+use crate::fixed_sql::FixedSql;
 use crate::metadata;
 use crate::rows::{parse_metadata, ModelRow, NewModelRow};
 use crate::schema::{model_labels, models, users};
@@ -517,17 +518,20 @@ impl Store {
             let id = find_model(conn, &key)?.id;
             // Write first: the row lock (PostgreSQL) is taken before the read,
             // so concurrent merges queue up instead of overwriting each other.
-            let text: String = on_backend!(conn, |c| diesel::update(models::table.find(id))
-                .set(models::last_updated_time.eq(now_micros()))
-                .returning(models::metadata)
-                .get_result(c))?;
+            let text: String = on_backend!(conn, |c| FixedSql(
+                diesel::update(models::table.find(id))
+                    .set(models::last_updated_time.eq(now_micros()))
+                    .returning(models::metadata)
+            )
+            .get_result(c))?;
             let mut current = parse_metadata(&text)?;
             metadata::apply(&mut current, &change);
             validate::metadata("the merged metadata", &current)?;
             let text = metadata::to_text(&current);
-            on_backend!(conn, |c| diesel::update(models::table.find(id))
-                .set(models::metadata.eq(&text))
-                .execute(c))?;
+            on_backend!(conn, |c| FixedSql(
+                diesel::update(models::table.find(id)).set(models::metadata.eq(text))
+            )
+            .execute(c))?;
             Ok(id)
         };
         Ok(self.prepare_write(write, |store, id| store.read(|conn| model_by_id(conn, id))))

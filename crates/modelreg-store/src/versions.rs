@@ -2,6 +2,7 @@
 
 use crate::checkpoints::find_checkpoint;
 use crate::error::{on_not_found, StoreError, StoreResult};
+use crate::fixed_sql::FixedSql;
 use crate::metadata;
 use crate::models::{find_model, load_model, model_by_id, page_window, ModelKey};
 use crate::rows::{parse_metadata, CheckpointRow, NewVersionRow, VersionRow};
@@ -119,17 +120,19 @@ impl Store {
             }
             let now = now_micros();
             // The model's next number, taken under the model's row lock (PostgreSQL).
-            let number: Option<i32> = on_backend!(conn, |c| diesel::update(
-                models::table
-                    .find(model.id)
-                    .filter(models::archived.eq(false))
+            let number: Option<i32> = on_backend!(conn, |c| FixedSql(
+                diesel::update(
+                    models::table
+                        .find(model.id)
+                        .filter(models::archived.eq(false))
+                )
+                .set((
+                    models::last_version.eq(models::last_version + 1),
+                    models::num_versions.eq(models::num_versions + 1),
+                    models::last_updated_time.eq(now),
+                ))
+                .returning(models::last_version)
             )
-            .set((
-                models::last_version.eq(models::last_version + 1),
-                models::num_versions.eq(models::num_versions + 1),
-                models::last_updated_time.eq(now),
-            ))
-            .returning(models::last_version)
             .get_result(c)
             .optional())?;
             let Some(number) = number else {
