@@ -5,9 +5,10 @@ use crate::error::{on_not_found, StoreError, StoreResult};
 use crate::fixed_sql::FixedSql;
 use crate::metadata;
 use crate::models::{find_model, load_model, model_by_id, page_window, ModelKey};
-use crate::rows::{parse_metadata, CheckpointRow, NewVersionRow, VersionRow};
+use crate::rows::{parse_metadata, CheckpointRow, ModelRow, NewVersionRow, VersionRow};
 use crate::schema::{checkpoints, model_versions, models, users};
 use crate::time::now_micros;
+use crate::users::usernames;
 use crate::validate;
 use crate::{AuthUser, DbConnection, Store, Write};
 use diesel::prelude::*;
@@ -120,7 +121,7 @@ impl Store {
             }
             let now = now_micros();
             // The model's next number, taken under the model's row lock (PostgreSQL).
-            let number: Option<i32> = on_backend!(conn, |c| FixedSql(
+            let bumped: Option<(i32, i32, i64)> = on_backend!(conn, |c| FixedSql(
                 diesel::update(
                     models::table
                         .find(model.id)
@@ -131,11 +132,15 @@ impl Store {
                     models::num_versions.eq(models::num_versions + 1),
                     models::last_updated_time.eq(now),
                 ))
-                .returning(models::last_version)
+                .returning((
+                    models::last_version,
+                    models::num_versions,
+                    models::last_updated_time,
+                ))
             )
             .get_result(c)
             .optional())?;
-            let Some(number) = number else {
+            let Some((number, num_versions, last_updated_time)) = bumped else {
                 return Err(StoreError::FailedPrecondition(format!(
                     "model \"{}\" was archived meanwhile; unarchive it first",
                     model.name
@@ -154,16 +159,51 @@ impl Store {
                 last_updated_time: now,
                 user_id,
             };
-            on_backend!(conn, |c| diesel::insert_into(model_versions::table)
+            let id: i32 = on_backend!(conn, |c| diesel::insert_into(model_versions::table)
                 .values(&new_row)
-                .execute(c))?;
-            Ok((model.id, number))
+                .returning(model_versions::id)
+                .get_result(c))?;
+            // The answer is made of what the write read and wrote, so it
+            // needs no read-back: the model as bumped, the version as inserted.
+            let model = ModelRow {
+                num_versions,
+                last_version: number,
+                last_updated_time,
+                ..model
+            };
+            let version = VersionRow {
+                id,
+                model_id: model.id,
+                version: number,
+                name: req.name.unwrap_or_default(),
+                comment: req.comment.unwrap_or_default(),
+                notes: req.notes.unwrap_or_default(),
+                metadata,
+                labels,
+                creation_time: now,
+                last_updated_time: now,
+                user_id,
+            };
+            Ok((model, version, checkpoint))
         };
-        // Read back after the commit, so the writer (and on PostgreSQL the
-        // model's row lock) is held only for the write.
-        Ok(self.prepare_write(write, |store, (id, number)| {
-            store.read(|conn| load_version(conn, id, number))
-        }))
+        let creator = user.username.clone();
+        Ok(
+            self.prepare_write(write, move |store, (model, version, checkpoint)| {
+                let owner = if model.user_id == user_id {
+                    creator.clone()
+                } else {
+                    store
+                        .read(|conn| usernames(conn, &[model.user_id]))?
+                        .remove(&model.user_id)
+                        .unwrap_or_default()
+                };
+                version.into_version(
+                    model.into_model(owner)?,
+                    checkpoint.into_checkpoint()?,
+                    creator,
+                )
+            }),
+        )
     }
 
     /// One version of a model.

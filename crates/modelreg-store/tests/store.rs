@@ -293,6 +293,52 @@ fn sessions_survive_a_reopen_and_end_at_logout(store: Store, db: &TestDb) {
         .is_ok());
 }
 
+/// A registration answers without reading back what it wrote; its answer
+/// must be exactly what a later read of the version returns, whether the
+/// model's owner registers it or another user does.
+fn a_registration_answers_what_a_read_returns(store: Store) {
+    let (_, admin) = store.login("admin", "", true).unwrap();
+    let admin = AuthUser {
+        id: admin.id,
+        username: admin.username,
+        role: admin.role,
+    };
+    let created = store
+        .create_model(
+            &admin,
+            CreateModelRequest {
+                name: "shared".into(),
+                description: Some("a model with history".into()),
+                labels: Some(vec!["prod".into()]),
+                metadata: Some(serde_json::from_value(json!({"dataset": "s3://d"})).unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let key = ModelKey::Name("shared".into());
+    for registrant in [user(&store), admin.clone()] {
+        let req = RegisterVersionRequest {
+            checkpoint_uuid: checkpoint(&store),
+            name: Some(format!("by {}", registrant.username)),
+            comment: Some("a comment".into()),
+            notes: Some("some notes".into()),
+            labels: Some(vec!["a".into(), "b".into()]),
+            metadata: Some(serde_json::from_value(json!({"acc": 0.9})).unwrap()),
+            ..Default::default()
+        };
+        let answered = store.register_version(&key, &registrant, req).unwrap();
+        let read = store.get_version(&key, answered.version).unwrap();
+        assert_eq!(
+            serde_json::to_value(&answered).unwrap(),
+            serde_json::to_value(&read).unwrap()
+        );
+        assert_eq!(answered.model.username, "admin");
+        assert_eq!(answered.username, registrant.username);
+        assert!(answered.model.last_updated_time >= created.last_updated_time);
+    }
+    assert_eq!(store.get_model(&key).unwrap().num_versions, 2);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -311,6 +357,7 @@ on_both_backends!(
     failed_writes_change_nothing,
     metadata_merges_are_atomic,
     substring_search_follows_renames_and_deletes,
+    a_registration_answers_what_a_read_returns,
 );
 
 /// Tests that reopen the database take it too.
