@@ -110,6 +110,10 @@ pub(crate) fn sqlite_writer_connection(
     let mut conn = SqliteConnection::establish(&path)
         .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
     set_sqlite_pragmas(&mut conn, busy_timeout)?;
+    // Each write of a batch runs in a savepoint, whose journal of the pages
+    // it changed outgrows SQLite's 64 KiB in memory and spills to a temporary
+    // file: a write(2) per page under the writer. Keep it in memory.
+    conn.batch_execute("PRAGMA temp_store = MEMORY;")?;
     Ok(DbConnection::Sqlite(conn))
 }
 

@@ -369,10 +369,15 @@ impl Store {
                 num_versions: 0,
                 last_version: 0,
             };
-            let row: ModelRow = on_backend!(conn, |c| diesel::insert_into(models::table)
-                .values(&new_row)
-                .returning(ModelRow::as_returning())
-                .get_result(c))
+            let row: ModelRow = on_backend!(conn, |c| FixedSql::<
+                _,
+                (NewModelRow<'static>, ModelRow),
+            >::named(
+                diesel::insert_into(models::table)
+                    .values(&new_row)
+                    .returning(ModelRow::as_returning())
+            )
+            .get_result(c))
             .map_err(on_unique_violation(format!(
                 "a model named \"{}\" already exists",
                 req.name
@@ -518,7 +523,7 @@ impl Store {
             let id = find_model(conn, &key)?.id;
             // Write first: the row lock (PostgreSQL) is taken before the read,
             // so concurrent merges queue up instead of overwriting each other.
-            let text: String = on_backend!(conn, |c| FixedSql(
+            let text: String = on_backend!(conn, |c| FixedSql::new(
                 diesel::update(models::table.find(id))
                     .set(models::last_updated_time.eq(now_micros()))
                     .returning(models::metadata)
@@ -528,7 +533,7 @@ impl Store {
             metadata::apply(&mut current, &change);
             validate::metadata("the merged metadata", &current)?;
             let text = metadata::to_text(&current);
-            on_backend!(conn, |c| FixedSql(
+            on_backend!(conn, |c| FixedSql::new(
                 diesel::update(models::table.find(id)).set(models::metadata.eq(text))
             )
             .execute(c))?;

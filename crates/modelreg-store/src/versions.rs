@@ -121,7 +121,7 @@ impl Store {
             }
             let now = now_micros();
             // The model's next number, taken under the model's row lock (PostgreSQL).
-            let bumped: Option<(i32, i32, i64)> = on_backend!(conn, |c| FixedSql(
+            let bumped: Option<(i32, i32, i64)> = on_backend!(conn, |c| FixedSql::new(
                 diesel::update(
                     models::table
                         .find(model.id)
@@ -159,10 +159,15 @@ impl Store {
                 last_updated_time: now,
                 user_id,
             };
-            let id: i32 = on_backend!(conn, |c| diesel::insert_into(model_versions::table)
-                .values(&new_row)
-                .returning(model_versions::id)
-                .get_result(c))?;
+            let id: i32 = on_backend!(conn, |c| FixedSql::<
+                _,
+                (NewVersionRow<'static>, model_versions::id),
+            >::named(
+                diesel::insert_into(model_versions::table)
+                    .values(&new_row)
+                    .returning(model_versions::id)
+            )
+            .get_result(c))?;
             // The answer is made of what the write read and wrote, so it
             // needs no read-back: the model as bumped, the version as inserted.
             let model = ModelRow {
