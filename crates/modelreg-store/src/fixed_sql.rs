@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 /// `Id` names the statement in the cache: `Q` itself, or for a statement
 /// that borrows its values (not `'static`), a `'static` type that stands
 /// for it, such as its row type with `'static` lifetimes.
-pub(crate) struct FixedSql<Q, Id = Q>(pub Q, PhantomData<Id>);
+pub(crate) struct FixedSql<Q, Id = Q>(Q, PhantomData<Id>);
 
 impl<Q> FixedSql<Q> {
     /// `query`, cached by its type.

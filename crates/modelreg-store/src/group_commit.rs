@@ -291,6 +291,12 @@ mod tests {
         Ok(())
     }
 
+    fn one_thread_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+
     /// Ten batches' worth of callers at once: each gets its own answer once
     /// its batch is saved.
     #[test]
@@ -323,9 +329,7 @@ mod tests {
         let store = store_with_table(&db);
         let writer = store.sqlite_writer.clone().unwrap();
         let callers = 10 * super::MAX_BATCH;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let runtime = one_thread_runtime();
         let answers = runtime.block_on(async {
             let queued: Vec<_> = (0..callers)
                 .map(|i| {
@@ -356,9 +360,7 @@ mod tests {
             .collect();
         drop(writer);
         drop(store);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let runtime = one_thread_runtime();
         for answer in queued {
             runtime.block_on(answer).unwrap();
         }

@@ -121,7 +121,7 @@ impl Store {
             }
             let now = now_micros();
             // The model's next number, taken under the model's row lock (PostgreSQL).
-            let bumped: Option<(i32, i32, i64)> = on_backend!(conn, |c| FixedSql::new(
+            let bumped: Option<(i32, i32)> = on_backend!(conn, |c| FixedSql::new(
                 diesel::update(
                     models::table
                         .find(model.id)
@@ -132,15 +132,11 @@ impl Store {
                     models::num_versions.eq(models::num_versions + 1),
                     models::last_updated_time.eq(now),
                 ))
-                .returning((
-                    models::last_version,
-                    models::num_versions,
-                    models::last_updated_time,
-                ))
+                .returning((models::last_version, models::num_versions))
             )
             .get_result(c)
             .optional())?;
-            let Some((number, num_versions, last_updated_time)) = bumped else {
+            let Some((number, num_versions)) = bumped else {
                 return Err(StoreError::FailedPrecondition(format!(
                     "model \"{}\" was archived meanwhile; unarchive it first",
                     model.name
@@ -173,7 +169,7 @@ impl Store {
             let model = ModelRow {
                 num_versions,
                 last_version: number,
-                last_updated_time,
+                last_updated_time: now,
                 ..model
             };
             let version = VersionRow {
