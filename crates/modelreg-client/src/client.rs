@@ -97,7 +97,7 @@ impl Client {
         options: &ClientOptions,
     ) -> Result<Client> {
         let base = parse_server_url(server_url)?;
-        let http = options.http_client()?;
+        let http = options.http_client(&base)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,

@@ -2,6 +2,8 @@
 //! authorities it trusts.
 
 use crate::error::{ClientError, Result};
+use reqwest::redirect::{Action, Attempt, Policy};
+use reqwest::Url;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -37,15 +39,40 @@ impl ClientOptions {
         }
     }
 
-    /// The HTTP client these options describe.
-    pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
+    /// The HTTP client these options describe, for the server at `server`.
+    pub(crate) fn http_client(&self, server: &Url) -> Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("modelreg-client/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10));
-        if let Some(path) = &self.ca_file {
+        if server.scheme() == "http" {
+            // Plain HTTP needs no certificate authorities. Loading the
+            // system's reads and decodes some 150 files: half of the time of
+            // a CLI command against a local server. A redirect to HTTPS is
+            // refused with the URL to use instead.
+            builder = builder
+                .tls_certs_only([])
+                .redirect(Policy::custom(refuse_redirect_to_https));
+        } else if let Some(path) = &self.ca_file {
             builder = builder.tls_certs_merge(read_ca_file(path)?);
         }
         Ok(builder.build()?)
+    }
+}
+
+/// Follows redirects as reqwest does by default (at most 10), except to HTTPS.
+fn refuse_redirect_to_https(attempt: Attempt<'_>) -> Action {
+    if attempt.url().scheme() == "https" {
+        let mut server = attempt.url().clone();
+        server.set_path("");
+        server.set_query(None);
+        attempt.error(format!(
+            "the server redirects to HTTPS: use {} as the server URL",
+            server.as_str().trim_end_matches('/')
+        ))
+    } else if attempt.previous().len() >= 10 {
+        attempt.error("too many redirects")
+    } else {
+        attempt.follow()
     }
 }
 
@@ -73,15 +100,17 @@ mod tests {
 
     #[test]
     fn the_default_trusts_only_the_system() {
-        assert!(ClientOptions::default().http_client().is_ok());
+        let server = Url::parse("https://registry.example").unwrap();
+        assert!(ClientOptions::default().http_client(&server).is_ok());
     }
 
     #[test]
     fn a_missing_or_certificate_less_ca_file_is_refused_with_its_path() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.pem");
+        let server = Url::parse("https://registry.example").unwrap();
         let err = ClientOptions::with_ca_file(&missing)
-            .http_client()
+            .http_client(&server)
             .unwrap_err();
         assert!(matches!(err, ClientError::Io { .. }), "{err:?}");
         assert!(err.to_string().contains("missing.pem"), "{err}");
@@ -92,7 +121,9 @@ mod tests {
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
         )
         .unwrap();
-        let err = ClientOptions::with_ca_file(&key).http_client().unwrap_err();
+        let err = ClientOptions::with_ca_file(&key)
+            .http_client(&server)
+            .unwrap_err();
         assert!(matches!(err, ClientError::InvalidInput(_)), "{err:?}");
         assert!(err.to_string().contains("no PEM certificate"), "{err}");
     }

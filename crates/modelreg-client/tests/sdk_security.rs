@@ -492,3 +492,36 @@ async fn a_refused_connection_is_no_certificate_error() {
     assert!(matches!(err, ClientError::Transport(_)), "{err:?}");
     assert!(!err.is_certificate_error());
 }
+
+/// A plain-HTTP client trusts no certificate authority (it loads none, to
+/// start fast), so a server that redirects to HTTPS is answered with the
+/// URL to use instead of a certificate error.
+#[tokio::test]
+async fn a_redirect_from_http_to_https_names_the_url_to_use() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let redirector = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).unwrap();
+        write!(
+            stream,
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: https://127.0.0.1:{port}/info\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+    });
+    let err = Client::anonymous(&format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .info()
+        .await
+        .unwrap_err();
+    redirector.join().unwrap();
+    let chain = error_chain(&err);
+    assert!(
+        chain.contains(&format!("use https://127.0.0.1:{port} as the server URL")),
+        "{chain}"
+    );
+    assert!(!err.is_certificate_error(), "{chain}");
+}
