@@ -11,6 +11,16 @@
 //! exactly as with one transaction per write; 32 concurrent writers just pay
 //! for one commit instead of 32.
 //!
+//! The trigram search index is not changed by each commit: the writes queue
+//! their changes to it (`models_search_queue`, filled by triggers in the same
+//! transaction), and the writer moves the queue into the index in a
+//! transaction of its own once it has been idle for [`SEARCH_FLUSH_IDLE`], after
+//! [`SEARCH_FLUSH_BATCHES`] batches, and on close. FTS5 writes an index segment
+//! per commit and merges segments as they pile up; per batch, that was most of
+//! a create's cost and its slowest commits (see docs/benchmarks.md). Searches
+//! read the queue beside the index (`models.rs`), so a change is found as soon
+//! as it is committed.
+//!
 //! A caller may wait on its own thread ([`SqliteWriter::write`]) or await a
 //! future ([`SqliteWriter::write_async`]): the server awaits, so no thread is
 //! parked per write in flight, and one wake-up of a server worker collects
@@ -25,9 +35,16 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// The most writes that share one commit, so that none waits long.
 const MAX_BATCH: usize = 32;
+
+/// The queued search-index changes move into the index once the writer has
+/// been idle this long...
+const SEARCH_FLUSH_IDLE: Duration = Duration::from_millis(10);
+/// ...or after this many batches, whichever comes first.
+const SEARCH_FLUSH_BATCHES: u32 = 16;
 
 /// A queued write: runs in the open transaction and returns how to answer
 /// its caller once the commit has ended.
@@ -140,21 +157,46 @@ fn writer_stopped() -> StoreError {
 
 /// The writer thread: runs batches until the writer is closed and its queue empty.
 fn run_writer(shared: &Shared, mut conn: DbConnection) {
+    // Batches committed since the search queue last moved into the index.
+    let mut unflushed: u32 = 0;
     loop {
         let first = {
             let mut queue = lock(&shared.queue);
             loop {
+                if unflushed >= SEARCH_FLUSH_BATCHES {
+                    break None;
+                }
                 if let Some(job) = queue.jobs.pop_front() {
-                    break job;
+                    break Some(job);
                 }
                 if queue.closed {
-                    return;
+                    break None;
                 }
-                queue = shared
-                    .wake
-                    .wait(queue)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if unflushed == 0 {
+                    queue = shared
+                        .wake
+                        .wait(queue)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                } else {
+                    let (next, waited) = shared
+                        .wake
+                        .wait_timeout(queue, SEARCH_FLUSH_IDLE)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    queue = next;
+                    if waited.timed_out() && queue.jobs.is_empty() {
+                        break None;
+                    }
+                }
             }
+        };
+        let Some(first) = first else {
+            if unflushed == 0 {
+                // Closed, with nothing queued and nothing left to flush.
+                return;
+            }
+            flush_search_queue(&mut conn);
+            unflushed = 0;
+            continue;
         };
         // Each write's own panic is caught in its savepoint; this catches the
         // writer's, so that it goes on (the batch's callers hear it failed).
@@ -165,6 +207,22 @@ fn run_writer(shared: &Shared, mut conn: DbConnection) {
             let _ =
                 <DbConnection as Connection>::TransactionManager::rollback_transaction(&mut conn);
         }
+        unflushed += 1;
+    }
+}
+
+/// Moves the queued search-index changes into the index, in a transaction
+/// of their own. On failure they stay queued (searches still find them) and
+/// the next flush retries.
+fn flush_search_queue(conn: &mut DbConnection) {
+    let flushed = begin(conn).and_then(|()| {
+        conn.batch_execute(SEARCH_QUEUE_FLUSH)?;
+        <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+        Ok(())
+    });
+    if let Err(e) = flushed {
+        tracing::warn!(error = %e, "the search index could not take its queued changes; they stay queued and are retried");
+        let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
     }
 }
 
@@ -231,9 +289,8 @@ fn begin(conn: &mut DbConnection) -> StoreResult<()> {
     Ok(())
 }
 
-/// Moves the queued search-index changes of a transaction into the index
-/// (see migration `2026-11-27-000005_search_queue`). Run just before each
-/// commit, so the index changes once per batch, in the same transaction.
+/// Moves the queued search-index changes into the index (see migration
+/// `2026-11-27-000005_search_queue`), in the order they were made.
 pub const SEARCH_QUEUE_FLUSH: &str = "\
     INSERT INTO models_search(models_search, rowid, name, description) \
         SELECT CASE op WHEN 'delete' THEN 'delete' END, model_id, name, description \
@@ -241,9 +298,7 @@ pub const SEARCH_QUEUE_FLUSH: &str = "\
     DELETE FROM models_search_queue;";
 
 fn commit(conn: &mut DbConnection) -> StoreResult<()> {
-    let committed = conn
-        .batch_execute(SEARCH_QUEUE_FLUSH)
-        .and_then(|()| <DbConnection as Connection>::TransactionManager::commit_transaction(conn));
+    let committed = <DbConnection as Connection>::TransactionManager::commit_transaction(conn);
     if committed.is_err() {
         // Leaves the connection outside any transaction for the next batch.
         let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);

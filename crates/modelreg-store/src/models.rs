@@ -147,7 +147,9 @@ fn search_match(query: &ModelQuery, backend: Backend) -> Option<String> {
 }
 
 /// The models a query's filters match. With `search`, the trigram index
-/// narrows them first; the LIKE that follows keeps the exact semantics.
+/// narrows them first, with the models whose changes still wait in the
+/// index's queue (see group_commit.rs); the LIKE that follows keeps the exact
+/// semantics (and drops index entries of names since changed).
 fn filtered<'a>(query: &'a ModelQuery, search: Option<&str>) -> ModelFilter<'a> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
@@ -156,7 +158,7 @@ fn filtered<'a>(query: &'a ModelQuery, search: Option<&str>) -> ModelFilter<'a> 
         q = q.filter(
             sql::<Bool>("models.id IN (SELECT rowid FROM models_search WHERE models_search MATCH ")
                 .bind::<Text, _>(search.to_string())
-                .sql(")"),
+                .sql(" UNION ALL SELECT model_id FROM models_search_queue)"),
         );
     }
     if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
@@ -234,7 +236,8 @@ fn sorted(q: ModelFilter<'_>, sort_by: ModelSortBy, desc: bool) -> ModelFilter<'
 /// Lists models in id order by walking the trigram index in id order, a chunk
 /// at a time (at most 512), until the page and [`COUNT_AHEAD`] more are found or the index
 /// runs out: the cost follows the page, not the number of matches (a broad
-/// filter on a million models stops after a few chunks).
+/// filter on a million models stops after a few chunks). The models whose
+/// changes still wait in the index's queue walk along with it.
 fn list_through_search_index(
     conn: &mut DbConnection,
     query: &ModelQuery,
@@ -250,11 +253,13 @@ fn list_through_search_index(
         rowid: i64,
     }
     let desc = query.order_by.is_desc();
+    let (after_op, order) = if desc { ("<", "DESC") } else { (">", "ASC") };
     let walk = format!(
-        "SELECT rowid FROM models_search WHERE models_search MATCH ? AND rowid {} ? \
-         ORDER BY rowid {} LIMIT ?",
-        if desc { "<" } else { ">" },
-        if desc { "DESC" } else { "ASC" },
+        "SELECT id AS rowid FROM (SELECT rowid AS id FROM models_search \
+             WHERE models_search MATCH ?1 AND rowid {after_op} ?2 ORDER BY rowid {order} LIMIT ?3) \
+         UNION SELECT id FROM (SELECT model_id AS id FROM models_search_queue \
+             WHERE model_id {after_op} ?2 ORDER BY model_id {order} LIMIT ?3) \
+         ORDER BY 1 {order} LIMIT ?3"
     );
     let mut after = if desc { i64::MAX } else { 0 };
     let mut found: Vec<i32> = Vec::new();

@@ -586,7 +586,8 @@ fn sqlite_substring_search_uses_the_trigram_index() {
     }
     let plan: Vec<Plan> = diesel::sql_query(
         "EXPLAIN QUERY PLAN SELECT id FROM models WHERE models.id IN \
-         (SELECT rowid FROM models_search WHERE models_search MATCH 'name : \"mnist\"')",
+         (SELECT rowid FROM models_search WHERE models_search MATCH 'name : \"mnist\"' \
+          UNION ALL SELECT model_id FROM models_search_queue)",
     )
     .load(&mut conn)
     .unwrap();
@@ -599,4 +600,112 @@ fn sqlite_substring_search_uses_the_trigram_index() {
         !plan.iter().any(|d| d == "SCAN models"),
         "no table scan: {plan:?}"
     );
+}
+
+/// Searches on SQLite read the trigram index and the changes still queued
+/// for it (the writer moves the queue into the index when idle and on
+/// close): every page, in both orders and by name, equals what a plain LIKE
+/// over the models finds, whether a change is indexed or still queued.
+#[test]
+fn sqlite_search_finds_changes_still_queued_for_the_index() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let db = TestDb::sqlite();
+    let store = open(&db);
+    for i in 0..150 {
+        model(&store, &format!("bert-indexed-{i:03}"), "");
+        model(&store, &format!("resnet-{i:03}"), "");
+    }
+    drop(store);
+    let mut conn = diesel::SqliteConnection::establish(db.url()).unwrap();
+    let queued = |conn: &mut diesel::SqliteConnection| {
+        diesel::sql_query("SELECT count(*) AS n FROM models_search_queue")
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
+    };
+    assert_eq!(queued(&mut conn), 0, "closing the store indexed the queue");
+
+    // Changes made while no store runs stay queued until its first write.
+    conn.batch_execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59) \
+         INSERT INTO models(name, user_id, creation_time, last_updated_time) \
+         SELECT printf('BERT-queued-%03d', i), (SELECT id FROM users WHERE username = 'admin'), 0, 0 FROM n; \
+         UPDATE models SET name = 'renamed-away' WHERE name = 'bert-indexed-001'; \
+         UPDATE models SET name = 'resnet-now-bert' WHERE name = 'resnet-005'; \
+         DELETE FROM models WHERE name = 'bert-indexed-002';",
+    )
+    .unwrap();
+    assert!(queued(&mut conn) > 0);
+    let expected = |conn: &mut diesel::SqliteConnection, order: &str| -> Vec<String> {
+        diesel::sql_query(format!(
+            "SELECT name FROM models WHERE lower(name) LIKE '%bert%' ORDER BY {order}"
+        ))
+        .load::<Name>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+    };
+
+    let store = open(&db);
+    let listed = |sort_by: ModelSortBy, order_by: OrderBy| -> Vec<String> {
+        let mut names = Vec::new();
+        loop {
+            let q = ModelQuery {
+                name: Some("Bert".into()),
+                sort_by,
+                order_by,
+                offset: names.len() as i32,
+                limit: 100,
+                ..Default::default()
+            };
+            let (page, _) = store.list_models(&q).unwrap();
+            if page.is_empty() {
+                return names;
+            }
+            names.extend(page.into_iter().map(|m| m.name));
+        }
+    };
+    let check = |conn: &mut diesel::SqliteConnection| {
+        let by_id = expected(conn, "id");
+        assert_eq!(by_id.len(), 150 - 2 + 60 + 1);
+        assert!(by_id.contains(&"resnet-now-bert".to_string()));
+        assert_eq!(listed(ModelSortBy::Unspecified, OrderBy::Asc), by_id);
+        let mut by_id_desc = by_id.clone();
+        by_id_desc.reverse();
+        assert_eq!(listed(ModelSortBy::Unspecified, OrderBy::Desc), by_id_desc);
+        assert_eq!(
+            listed(ModelSortBy::Name, OrderBy::Asc),
+            expected(conn, "name, id")
+        );
+        let q = ModelQuery {
+            name: Some("bert".into()),
+            ..Default::default()
+        };
+        assert_eq!(store.list_models(&q).unwrap().1.total, by_id.len() as i32);
+    };
+    check(&mut conn);
+
+    // A write lets the writer index the queue; the answers stay the same.
+    model(&store, "unrelated", "");
+    for _ in 0..200 {
+        if queued(&mut conn) == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(queued(&mut conn), 0, "the idle writer indexed the queue");
+    check(&mut conn);
 }
