@@ -49,9 +49,12 @@ impl ClientOptions {
             // system's reads and decodes some 150 files: half of the time of
             // a CLI command against a local server. A redirect to HTTPS is
             // refused with the URL to use instead.
+            let base_path = server.path().to_string();
             builder = builder
                 .tls_certs_only([])
-                .redirect(Policy::custom(refuse_redirect_to_https));
+                .redirect(Policy::custom(move |attempt| {
+                    refuse_redirect_to_https(attempt, &base_path)
+                }));
         } else if let Some(path) = &self.ca_file {
             builder = builder.tls_certs_merge(read_ca_file(path)?);
         }
@@ -59,17 +62,22 @@ impl ClientOptions {
     }
 }
 
-/// Follows redirects as reqwest does by default (at most 10), except to HTTPS.
-fn refuse_redirect_to_https(attempt: Attempt<'_>) -> Action {
+/// Follows redirects as reqwest does by default (at most 10), except to
+/// HTTPS: the error names the server URL to use, the redirect's scheme, host
+/// and port with the configured server's path.
+fn refuse_redirect_to_https(attempt: Attempt<'_>, base_path: &str) -> Action {
     if attempt.url().scheme() == "https" {
         let mut server = attempt.url().clone();
-        server.set_path("");
+        server.set_path(base_path);
         server.set_query(None);
+        server.set_fragment(None);
+        let _ = server.set_username("");
+        let _ = server.set_password(None);
         attempt.error(format!(
             "the server redirects to HTTPS: use {} as the server URL",
             server.as_str().trim_end_matches('/')
         ))
-    } else if attempt.previous().len() >= 10 {
+    } else if attempt.previous().len() > 10 {
         attempt.error("too many redirects")
     } else {
         attempt.follow()

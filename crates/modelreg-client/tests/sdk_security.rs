@@ -507,12 +507,12 @@ async fn a_redirect_from_http_to_https_names_the_url_to_use() {
         let _ = stream.read(&mut request).unwrap();
         write!(
             stream,
-            "HTTP/1.1 301 Moved Permanently\r\nLocation: https://127.0.0.1:{port}/info\r\n\
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: https://127.0.0.1:{port}/registry/info?x=1\r\n\
              Content-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
     });
-    let err = Client::anonymous(&format!("http://127.0.0.1:{port}"))
+    let err = Client::anonymous(&format!("http://127.0.0.1:{port}/registry"))
         .unwrap()
         .info()
         .await
@@ -520,7 +520,9 @@ async fn a_redirect_from_http_to_https_names_the_url_to_use() {
     redirector.join().unwrap();
     let chain = error_chain(&err);
     assert!(
-        chain.contains(&format!("use https://127.0.0.1:{port} as the server URL")),
+        chain.contains(&format!(
+            "use https://127.0.0.1:{port}/registry as the server URL"
+        )),
         "{chain}"
     );
     assert!(!err.is_certificate_error(), "{chain}");

@@ -129,6 +129,7 @@ impl ServerConfig {
             max_size: self.db_pool_size.max(1),
             connection_timeout: timeout,
             busy_timeout: timeout,
+            ..Default::default()
         }
     }
 }

@@ -131,6 +131,10 @@ pub struct PoolOptions {
     pub connection_timeout: Duration,
     /// How long SQLite waits for a lock before giving up.
     pub busy_timeout: Duration,
+    /// On SQLite, how long the writer stays idle before it moves the queued
+    /// changes of the search index into the index (it also does every 16
+    /// batches, and on close; searches read the queue meanwhile).
+    pub search_index_delay: Duration,
 }
 
 impl Default for PoolOptions {
@@ -139,6 +143,7 @@ impl Default for PoolOptions {
             max_size: 16,
             connection_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(5),
+            search_index_delay: Duration::from_millis(10),
         }
     }
 }

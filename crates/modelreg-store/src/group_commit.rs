@@ -13,11 +13,13 @@
 //!
 //! The trigram search index is not changed by each commit: the writes queue
 //! their changes to it (`models_search_queue`, filled by triggers in the same
-//! transaction), and the writer moves the queue into the index in a
-//! transaction of its own once it has been idle for [`SEARCH_FLUSH_IDLE`], after
-//! [`SEARCH_FLUSH_BATCHES`] batches, and on close. FTS5 writes an index segment
-//! per commit and merges segments as they pile up; per batch, that was most of
-//! a create's cost and its slowest commits (see docs/benchmarks.md). Searches
+//! transaction), and after a write the writer moves the queue into the index
+//! in a transaction of its own once it has been idle for a while
+//! (`PoolOptions::search_index_delay`, 10 ms by default), after
+//! [`SEARCH_FLUSH_BATCHES`] batches, and on close. FTS5 writes an index
+//! segment per commit and merges segments as they pile up; per batch, that
+//! was a third of a create's cost and its slowest commits (see
+//! docs/benchmarks.md). Searches
 //! read the queue beside the index (`models.rs`), so a change is found as soon
 //! as it is committed.
 //!
@@ -40,10 +42,8 @@ use std::time::Duration;
 /// The most writes that share one commit, so that none waits long.
 const MAX_BATCH: usize = 32;
 
-/// The queued search-index changes move into the index once the writer has
-/// been idle this long...
-const SEARCH_FLUSH_IDLE: Duration = Duration::from_millis(10);
-/// ...or after this many batches, whichever comes first.
+/// The queued search-index changes move into the index after this many
+/// batches at the latest.
 const SEARCH_FLUSH_BATCHES: u32 = 16;
 
 /// A queued write: runs in the open transaction and returns how to answer
@@ -70,7 +70,10 @@ struct Queue {
 
 impl SqliteWriter {
     /// Starts the writer thread on `conn`.
-    pub(crate) fn start(conn: DbConnection) -> StoreResult<SqliteWriter> {
+    pub(crate) fn start(
+        conn: DbConnection,
+        search_index_delay: Duration,
+    ) -> StoreResult<SqliteWriter> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
@@ -82,7 +85,7 @@ impl SqliteWriter {
             .name("sqlite-writer".into())
             .spawn({
                 let shared = shared.clone();
-                move || run_writer(&shared, conn)
+                move || run_writer(&shared, conn, search_index_delay)
             })
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
         Ok(SqliteWriter {
@@ -156,7 +159,7 @@ fn writer_stopped() -> StoreError {
 }
 
 /// The writer thread: runs batches until the writer is closed and its queue empty.
-fn run_writer(shared: &Shared, mut conn: DbConnection) {
+fn run_writer(shared: &Shared, mut conn: DbConnection, search_index_delay: Duration) {
     // Batches committed since the search queue last moved into the index.
     let mut unflushed: u32 = 0;
     loop {
@@ -180,7 +183,7 @@ fn run_writer(shared: &Shared, mut conn: DbConnection) {
                 } else {
                     let (next, waited) = shared
                         .wake
-                        .wait_timeout(queue, SEARCH_FLUSH_IDLE)
+                        .wait_timeout(queue, search_index_delay)
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                     queue = next;
                     if waited.timed_out() && queue.jobs.is_empty() {
@@ -194,7 +197,14 @@ fn run_writer(shared: &Shared, mut conn: DbConnection) {
                 // Closed, with nothing queued and nothing left to flush.
                 return;
             }
-            flush_search_queue(&mut conn);
+            if catch_unwind(AssertUnwindSafe(|| flush_search_queue(&mut conn))).is_err() {
+                tracing::error!(
+                    "moving the search queue into the index failed unexpectedly; it stays queued"
+                );
+                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                    &mut conn,
+                );
+            }
             unflushed = 0;
             continue;
         };
@@ -215,6 +225,18 @@ fn run_writer(shared: &Shared, mut conn: DbConnection) {
 /// of their own. On failure they stay queued (searches still find them) and
 /// the next flush retries.
 fn flush_search_queue(conn: &mut DbConnection) {
+    use diesel::sql_types::Bool;
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Queued {
+        #[diesel(sql_type = Bool)]
+        queued: bool,
+    }
+    let queued = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM models_search_queue) AS queued")
+        .get_result::<Queued>(conn);
+    if matches!(queued, Ok(Queued { queued: false })) {
+        return;
+    }
     let flushed = begin(conn).and_then(|()| {
         conn.batch_execute(SEARCH_QUEUE_FLUSH)?;
         <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;

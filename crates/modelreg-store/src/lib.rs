@@ -70,6 +70,7 @@ impl Store {
         let sqlite_writer = match backend {
             Backend::Sqlite => Some(Arc::new(SqliteWriter::start(
                 connection::sqlite_writer_connection(url, options.busy_timeout)?,
+                options.search_index_delay,
             )?)),
             Backend::Postgres => None,
         };

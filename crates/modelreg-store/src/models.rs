@@ -257,7 +257,7 @@ fn list_through_search_index(
     let walk = format!(
         "SELECT id AS rowid FROM (SELECT rowid AS id FROM models_search \
              WHERE models_search MATCH ?1 AND rowid {after_op} ?2 ORDER BY rowid {order} LIMIT ?3) \
-         UNION SELECT id FROM (SELECT model_id AS id FROM models_search_queue \
+         UNION SELECT id FROM (SELECT DISTINCT model_id AS id FROM models_search_queue \
              WHERE model_id {after_op} ?2 ORDER BY model_id {order} LIMIT ?3) \
          ORDER BY 1 {order} LIMIT ?3"
     );

@@ -637,20 +637,23 @@ fn sqlite_search_finds_changes_still_queued_for_the_index() {
     };
     assert_eq!(queued(&mut conn), 0, "closing the store indexed the queue");
 
-    // Changes made while no store runs stay queued until its first write.
+    // Changes made while no store runs stay queued until its first write:
+    // 150 models described anew (two queue rows each) below new models, so
+    // that a search matching only new models walks more queue rows than ids.
     conn.batch_execute(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59) \
          INSERT INTO models(name, user_id, creation_time, last_updated_time) \
          SELECT printf('BERT-queued-%03d', i), (SELECT id FROM users WHERE username = 'admin'), 0, 0 FROM n; \
+         UPDATE models SET description = 'retrained' WHERE name LIKE 'resnet-%'; \
          UPDATE models SET name = 'renamed-away' WHERE name = 'bert-indexed-001'; \
          UPDATE models SET name = 'resnet-now-bert' WHERE name = 'resnet-005'; \
          DELETE FROM models WHERE name = 'bert-indexed-002';",
     )
     .unwrap();
     assert!(queued(&mut conn) > 0);
-    let expected = |conn: &mut diesel::SqliteConnection, order: &str| -> Vec<String> {
+    let expected = |conn: &mut diesel::SqliteConnection, text: &str, order: &str| -> Vec<String> {
         diesel::sql_query(format!(
-            "SELECT name FROM models WHERE lower(name) LIKE '%bert%' ORDER BY {order}"
+            "SELECT name FROM models WHERE lower(name) LIKE '%{text}%' ORDER BY {order}"
         ))
         .load::<Name>(conn)
         .unwrap()
@@ -659,12 +662,11 @@ fn sqlite_search_finds_changes_still_queued_for_the_index() {
         .collect()
     };
 
-    let store = open(&db);
-    let listed = |sort_by: ModelSortBy, order_by: OrderBy| -> Vec<String> {
-        let mut names = Vec::new();
+    let listed = |store: &Store, text: &str, sort_by: ModelSortBy, order_by: OrderBy| {
+        let mut names: Vec<String> = Vec::new();
         loop {
             let q = ModelQuery {
-                name: Some("Bert".into()),
+                name: Some(text.into()),
                 sort_by,
                 order_by,
                 offset: names.len() as i32,
@@ -678,34 +680,56 @@ fn sqlite_search_finds_changes_still_queued_for_the_index() {
             names.extend(page.into_iter().map(|m| m.name));
         }
     };
-    let check = |conn: &mut diesel::SqliteConnection| {
-        let by_id = expected(conn, "id");
-        assert_eq!(by_id.len(), 150 - 2 + 60 + 1);
-        assert!(by_id.contains(&"resnet-now-bert".to_string()));
-        assert_eq!(listed(ModelSortBy::Unspecified, OrderBy::Asc), by_id);
-        let mut by_id_desc = by_id.clone();
-        by_id_desc.reverse();
-        assert_eq!(listed(ModelSortBy::Unspecified, OrderBy::Desc), by_id_desc);
-        assert_eq!(
-            listed(ModelSortBy::Name, OrderBy::Asc),
-            expected(conn, "name, id")
-        );
-        let q = ModelQuery {
-            name: Some("bert".into()),
-            ..Default::default()
-        };
-        assert_eq!(store.list_models(&q).unwrap().1.total, by_id.len() as i32);
+    let check = |store: &Store, conn: &mut diesel::SqliteConnection| {
+        assert_eq!(expected(conn, "bert", "id").len(), 150 - 2 + 60 + 1);
+        assert!(expected(conn, "bert", "id").contains(&"resnet-now-bert".to_string()));
+        assert_eq!(expected(conn, "queued", "id").len(), 60);
+        for text in ["Bert", "queued"] {
+            let by_id = expected(conn, &text.to_lowercase(), "id");
+            let asc = listed(store, text, ModelSortBy::Unspecified, OrderBy::Asc);
+            assert_eq!(asc, by_id, "{text}");
+            let mut by_id_desc = by_id.clone();
+            by_id_desc.reverse();
+            let desc = listed(store, text, ModelSortBy::Unspecified, OrderBy::Desc);
+            assert_eq!(desc, by_id_desc, "{text}");
+            assert_eq!(
+                listed(store, text, ModelSortBy::Name, OrderBy::Asc),
+                expected(conn, &text.to_lowercase(), "name, id"),
+                "{text}"
+            );
+            let q = ModelQuery {
+                name: Some(text.into()),
+                ..Default::default()
+            };
+            assert_eq!(store.list_models(&q).unwrap().1.total, by_id.len() as i32);
+        }
     };
-    check(&mut conn);
 
-    // A write lets the writer index the queue; the answers stay the same.
+    // A store whose writer waits an hour before indexing: the changes stay
+    // queued while it answers.
+    let waiting = PoolOptions {
+        search_index_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let store = Store::open(db.url(), &waiting).unwrap();
+    check(&store, &mut conn);
+    let still_queued = queued(&mut conn);
+    assert!(still_queued > 300, "{still_queued} changes queued");
+    drop(store);
+    assert_eq!(queued(&mut conn), 0, "closing the store indexed the queue");
+    let store = open(&db);
+    check(&store, &mut conn);
+
+    // A write, then 10 ms idle, and the writer indexes what is queued.
+    conn.batch_execute("UPDATE models SET description = 'again' WHERE name LIKE 'resnet-%'")
+        .unwrap();
     model(&store, "unrelated", "");
-    for _ in 0..200 {
+    for _ in 0..500 {
         if queued(&mut conn) == 0 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert_eq!(queued(&mut conn), 0, "the idle writer indexed the queue");
-    check(&mut conn);
+    check(&store, &mut conn);
 }
