@@ -1,10 +1,9 @@
 //! Group commit for SQLite: concurrent writes share one transaction and one
 //! flush to disk.
 //!
-//! SQLite has one writer at a time, and each commit costs a flush (fsync) and,
-//! with the search index, an index segment. So every write in the process
-//! runs on one connection, owned by one writer thread. A caller queues its
-//! write; the writer opens a transaction, runs each queued write in its own
+//! SQLite has one writer at a time, and each commit costs a flush (fsync).
+//! So every write in the process runs on one connection, owned by one writer
+//! thread. A caller queues its write; the writer opens a transaction, runs each queued write in its own
 //! savepoint (a write that fails rolls back only its own changes), and commits
 //! once the queue is empty or the batch is full. Only then does each caller
 //! get its answer. An acknowledged write is on disk (`synchronous = FULL`),
@@ -19,9 +18,8 @@
 //! [`SEARCH_FLUSH_BATCHES`] batches, and on close. FTS5 writes an index
 //! segment per commit and merges segments as they pile up; per batch, that
 //! was a third of a create's cost and its slowest commits (see
-//! docs/benchmarks.md). Searches
-//! read the queue beside the index (`models.rs`), so a change is found as soon
-//! as it is committed.
+//! docs/benchmarks.md). Searches read the queue beside the index
+//! (`models.rs`), so a change is found as soon as it is committed.
 //!
 //! A caller may wait on its own thread ([`SqliteWriter::write`]) or await a
 //! future ([`SqliteWriter::write_async`]): the server awaits, so no thread is
@@ -239,8 +237,7 @@ fn flush_search_queue(conn: &mut DbConnection) {
     }
     let flushed = begin(conn).and_then(|()| {
         conn.batch_execute(SEARCH_QUEUE_FLUSH)?;
-        <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
-        Ok(())
+        commit(conn)
     });
     if let Err(e) = flushed {
         tracing::warn!(error = %e, "the search index could not take its queued changes; they stay queued and are retried");
