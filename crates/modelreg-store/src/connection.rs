@@ -73,16 +73,20 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 }
 
-/// Sets the SQLite pragmas every connection needs: WAL, foreign keys, a busy timeout.
+/// Sets the SQLite pragmas every connection needs (WAL, foreign keys, a busy
+/// timeout) and attaches the search index's file (search_index.rs).
 #[derive(Debug)]
 struct SqlitePragmas {
     busy_timeout: Duration,
+    /// The main database's path.
+    path: String,
 }
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
             set_sqlite_pragmas(c, self.busy_timeout).map_err(diesel::r2d2::Error::QueryError)?;
+            crate::search_index::attach(c, &self.path).map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
     }
@@ -131,9 +135,9 @@ pub struct PoolOptions {
     pub connection_timeout: Duration,
     /// How long SQLite waits for a lock before giving up.
     pub busy_timeout: Duration,
-    /// On SQLite, how long the writer stays idle before it moves the queued
-    /// changes of the search index into the index (it also does every 16
-    /// batches, and on close; searches read the queue meanwhile).
+    /// On SQLite, how long the search index's thread lets committed changes
+    /// gather before it applies them to the index (searches read them from
+    /// the queue meanwhile).
     pub search_index_delay: Duration,
 }
 
@@ -162,7 +166,7 @@ pub fn connect(url: &str, options: &PoolOptions) -> StoreResult<(Backend, DbPool
     }
     let manager = Manager {
         backend,
-        url: driver_url,
+        url: driver_url.clone(),
     };
     let pool = Pool::builder()
         .max_size(options.max_size)
@@ -172,6 +176,7 @@ pub fn connect(url: &str, options: &PoolOptions) -> StoreResult<(Backend, DbPool
         .test_on_check_out(backend == Backend::Postgres)
         .connection_customizer(Box::new(SqlitePragmas {
             busy_timeout: options.busy_timeout,
+            path: driver_url,
         }))
         .build(manager)?;
     let mut conn = pool.get()?;

@@ -10,16 +10,13 @@
 //! exactly as with one transaction per write; 32 concurrent writers just pay
 //! for one commit instead of 32.
 //!
-//! The trigram search index is not changed by each commit: the writes queue
+//! The trigram search index is not changed by the writer: the writes queue
 //! their changes to it (`models_search_queue`, filled by triggers in the same
-//! transaction), and after a write the writer moves the queue into the index
-//! in a transaction of its own once it has been idle for a while
-//! (`PoolOptions::search_index_delay`, 10 ms by default), after
-//! [`SEARCH_FLUSH_BATCHES`] batches, and on close. FTS5 writes an index
-//! segment per commit and merges segments as they pile up; per batch, that
-//! was a third of a create's cost and its slowest commits (see
-//! docs/benchmarks.md). Searches read the queue beside the index
-//! (`models.rs`), so a change is found as soon as it is committed.
+//! transaction), and the index's own thread applies them to its own file
+//! (search_index.rs). The writer tells it after each commit, and deletes
+//! the queued changes the index holds once it has been idle for a while
+//! (`PoolOptions::search_index_delay`, 10 ms by default) or after
+//! [`PRUNE_BATCHES`] batches.
 //!
 //! A caller may wait on its own thread ([`SqliteWriter::write`]) or await a
 //! future ([`SqliteWriter::write_async`]): the server awaits, so no thread is
@@ -27,22 +24,22 @@
 //! the answers of all its requests in a batch.
 
 use crate::error::{StoreError, StoreResult};
+use crate::search_index::SearchIndex;
 use crate::DbConnection;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// The most writes that share one commit, so that none waits long.
 const MAX_BATCH: usize = 32;
 
-/// The queued search-index changes move into the index after this many
+/// The search index's applied queue rows are deleted after this many
 /// batches at the latest.
-const SEARCH_FLUSH_BATCHES: u32 = 16;
+const PRUNE_BATCHES: u32 = 16;
 
 /// A queued write: runs in the open transaction and returns how to answer
 /// its caller once the commit has ended.
@@ -70,7 +67,7 @@ impl SqliteWriter {
     /// Starts the writer thread on `conn`.
     pub(crate) fn start(
         conn: DbConnection,
-        search_index_delay: Duration,
+        search_index: Arc<SearchIndex>,
     ) -> StoreResult<SqliteWriter> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
@@ -83,7 +80,7 @@ impl SqliteWriter {
             .name("sqlite-writer".into())
             .spawn({
                 let shared = shared.clone();
-                move || run_writer(&shared, conn, search_index_delay)
+                move || run_writer(&shared, conn, &search_index)
             })
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
         Ok(SqliteWriter {
@@ -157,14 +154,16 @@ fn writer_stopped() -> StoreError {
 }
 
 /// The writer thread: runs batches until the writer is closed and its queue empty.
-fn run_writer(shared: &Shared, mut conn: DbConnection, search_index_delay: Duration) {
-    // Batches committed since the search queue last moved into the index.
-    let mut unflushed: u32 = 0;
+fn run_writer(shared: &Shared, mut conn: DbConnection, search_index: &SearchIndex) {
+    let idle_delay = search_index.delay();
+    let mut prune = Prune::default();
+    // Batches committed since the search queue was last pruned.
+    let mut unpruned: u32 = 0;
     loop {
         let first = {
             let mut queue = lock(&shared.queue);
             loop {
-                if unflushed >= SEARCH_FLUSH_BATCHES {
+                if unpruned >= PRUNE_BATCHES {
                     break None;
                 }
                 if let Some(job) = queue.jobs.pop_front() {
@@ -173,7 +172,7 @@ fn run_writer(shared: &Shared, mut conn: DbConnection, search_index_delay: Durat
                 if queue.closed {
                     break None;
                 }
-                if unflushed == 0 {
+                if unpruned == 0 {
                     queue = shared
                         .wake
                         .wait(queue)
@@ -181,7 +180,7 @@ fn run_writer(shared: &Shared, mut conn: DbConnection, search_index_delay: Durat
                 } else {
                     let (next, waited) = shared
                         .wake
-                        .wait_timeout(queue, search_index_delay)
+                        .wait_timeout(queue, idle_delay)
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                     queue = next;
                     if waited.timed_out() && queue.jobs.is_empty() {
@@ -191,19 +190,17 @@ fn run_writer(shared: &Shared, mut conn: DbConnection, search_index_delay: Durat
             }
         };
         let Some(first) = first else {
-            if unflushed == 0 {
-                // Closed, with nothing queued and nothing left to flush.
+            if unpruned == 0 {
+                // Closed, with nothing queued.
                 return;
             }
-            if catch_unwind(AssertUnwindSafe(|| flush_search_queue(&mut conn))).is_err() {
-                tracing::error!(
-                    "moving the search queue into the index failed unexpectedly; it stays queued"
-                );
+            if catch_unwind(AssertUnwindSafe(|| prune.run(&mut conn, search_index))).is_err() {
+                tracing::error!("deleting applied search-queue rows failed unexpectedly");
                 let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
                     &mut conn,
                 );
             }
-            unflushed = 0;
+            unpruned = 0;
             continue;
         };
         // Each write's own panic is caught in its savepoint; this catches the
@@ -215,33 +212,46 @@ fn run_writer(shared: &Shared, mut conn: DbConnection, search_index_delay: Durat
             let _ =
                 <DbConnection as Connection>::TransactionManager::rollback_transaction(&mut conn);
         }
-        unflushed += 1;
+        search_index.changed();
+        unpruned += 1;
     }
 }
 
-/// Moves the queued search-index changes into the index, in a transaction
-/// of their own. On failure they stay queued (searches still find them) and
-/// the next flush retries.
-fn flush_search_queue(conn: &mut DbConnection) {
-    use diesel::sql_types::Bool;
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Queued {
-        #[diesel(sql_type = Bool)]
-        queued: bool,
-    }
-    let queued = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM models_search_queue) AS queued")
-        .get_result::<Queued>(conn);
-    if matches!(queued, Ok(Queued { queued: false })) {
-        return;
-    }
-    let flushed = begin(conn).and_then(|()| {
-        conn.batch_execute(SEARCH_QUEUE_FLUSH)?;
-        commit(conn)
-    });
-    if let Err(e) = flushed {
-        tracing::warn!(error = %e, "the search index could not take its queued changes; they stay queued and are retried");
-        let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+/// Deletes the queued search-index changes that the index holds.
+#[derive(Default)]
+struct Prune {
+    /// What the index held at the previous prune: deleted at this one.
+    held_before: i64,
+    /// Rows up to this one are deleted.
+    deleted_to: i64,
+}
+
+impl Prune {
+    /// Deletes, in a transaction of its own, the queue rows the index held
+    /// at the previous prune. One prune later rather than now: a search
+    /// that read the index just before it took a change must still find the
+    /// change in the queue (see search_index.rs). On failure the rows stay.
+    fn run(&mut self, conn: &mut DbConnection, search_index: &SearchIndex) {
+        use diesel::sql_types::BigInt;
+        use diesel::RunQueryDsl;
+        let up_to = std::mem::replace(&mut self.held_before, search_index.applied());
+        if up_to <= self.deleted_to {
+            return;
+        }
+        let deleted = begin(conn).and_then(|()| {
+            diesel::sql_query("DELETE FROM models_search_queue WHERE seq <= ?")
+                .bind::<BigInt, _>(up_to)
+                .execute(conn)?;
+            commit(conn)
+        });
+        match deleted {
+            Ok(()) => self.deleted_to = up_to,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot delete the search-queue rows the index holds; retrying later");
+                let _ =
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            }
+        }
     }
 }
 
@@ -307,14 +317,6 @@ fn begin(conn: &mut DbConnection) -> StoreResult<()> {
     }
     Ok(())
 }
-
-/// Moves the queued search-index changes into the index (see migration
-/// `2026-11-27-000005_search_queue`), in the order they were made.
-pub const SEARCH_QUEUE_FLUSH: &str = "\
-    INSERT INTO models_search(models_search, rowid, name, description) \
-        SELECT CASE op WHEN 'delete' THEN 'delete' END, model_id, name, description \
-        FROM models_search_queue ORDER BY seq; \
-    DELETE FROM models_search_queue;";
 
 fn commit(conn: &mut DbConnection) -> StoreResult<()> {
     let committed = <DbConnection as Connection>::TransactionManager::commit_transaction(conn);

@@ -31,6 +31,7 @@ mod models;
 mod passwords;
 mod rows;
 mod schema;
+mod search_index;
 mod sessions;
 pub mod testing;
 mod time;
@@ -41,7 +42,6 @@ mod versions;
 pub use checkpoints::{blob_prefix, StoredFile};
 pub use connection::{Backend, DbConnection, PoolOptions};
 pub use error::{StoreError, StoreResult};
-pub use group_commit::SEARCH_QUEUE_FLUSH;
 pub use models::{ModelKey, COUNT_AHEAD};
 pub use passwords::client_side_hash;
 pub use users::AuthUser;
@@ -49,6 +49,7 @@ pub use users::AuthUser;
 use connection::{DbPool, PooledConn};
 use diesel::Connection;
 use group_commit::SqliteWriter;
+use search_index::SearchIndex;
 use std::sync::Arc;
 
 /// The registry's storage: a pool of connections to one database.
@@ -59,6 +60,8 @@ pub struct Store {
     /// SQLite has one writer at a time: on SQLite every write goes through
     /// one connection, and concurrent writes share a commit.
     sqlite_writer: Option<Arc<SqliteWriter>>,
+    /// SQLite's trigram index, kept by a thread of its own.
+    search_index: Option<Arc<SearchIndex>>,
     session_lifetime: std::time::Duration,
 }
 
@@ -67,17 +70,27 @@ impl Store {
     /// or a file path), applies pending migrations and creates the built-in users.
     pub fn open(url: &str, options: &PoolOptions) -> StoreResult<Store> {
         let (backend, pool) = connection::connect(url, options)?;
-        let sqlite_writer = match backend {
-            Backend::Sqlite => Some(Arc::new(SqliteWriter::start(
-                connection::sqlite_writer_connection(url, options.busy_timeout)?,
-                options.search_index_delay,
-            )?)),
-            Backend::Postgres => None,
+        let (sqlite_writer, search_index) = match backend {
+            Backend::Sqlite => {
+                let (_, path) = Backend::from_url(url);
+                let search_index = Arc::new(SearchIndex::start(
+                    &path,
+                    options.busy_timeout,
+                    options.search_index_delay,
+                )?);
+                let writer = SqliteWriter::start(
+                    connection::sqlite_writer_connection(url, options.busy_timeout)?,
+                    search_index.clone(),
+                )?;
+                (Some(Arc::new(writer)), Some(search_index))
+            }
+            Backend::Postgres => (None, None),
         };
         let store = Store {
             pool,
             backend,
             sqlite_writer,
+            search_index,
             session_lifetime: std::time::Duration::from_secs(7 * 24 * 3600),
         };
         store.ensure_builtin_users()?;
@@ -100,6 +113,38 @@ impl Store {
         use diesel::connection::SimpleConnection;
         self.conn()?.batch_execute("SELECT 1")?;
         Ok(())
+    }
+
+    /// Whether searches on SQLite may use the trigram index (false while it
+    /// is built anew; they scan the models meanwhile).
+    fn search_index_ready(&self) -> bool {
+        self.search_index
+            .as_ref()
+            .is_some_and(|index| index.is_ready())
+    }
+
+    /// Waits (up to `timeout`) until SQLite's trigram index holds every
+    /// change committed so far, rather than reading the newest from its
+    /// queue; true once it does (at once on PostgreSQL). For tools that
+    /// load a database, and tests.
+    pub fn wait_for_search_index(&self, timeout: std::time::Duration) -> StoreResult<bool> {
+        use diesel::RunQueryDsl;
+        let Some(index) = &self.search_index else {
+            return Ok(true);
+        };
+        #[derive(diesel::QueryableByName)]
+        struct Issued {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            seq: i64,
+        }
+        let issued = self.read(|conn| {
+            Ok(
+                diesel::sql_query("SELECT coalesce(max(seq), 0) AS seq FROM models_search_queue")
+                    .get_result::<Issued>(conn)?
+                    .seq,
+            )
+        })?;
+        Ok(index.wait_until_current(issued, timeout))
     }
 
     /// Whether a short read may run on the caller's thread: on SQLite, when

@@ -119,6 +119,11 @@ fn like_pattern(text: &str) -> String {
     pattern
 }
 
+/// The queued changes the search index does not hold yet (search_index.rs):
+/// a table and a WHERE clause, to which more conditions may be added.
+const UNAPPLIED: &str =
+    "models_search_queue WHERE seq > (SELECT applied_seq FROM search.search_state)";
+
 type ModelFilter<'a> = models::BoxedQuery<'a, crate::connection::MultiBackend>;
 
 /// An FTS5 query for a substring of one column: a quoted phrase of trigrams.
@@ -127,10 +132,11 @@ fn fts_phrase(column: &str, text: &str) -> String {
 }
 
 /// On SQLite, the trigram-index (`models_search`) query for a listing's
-/// substring filters, if it has any the index can serve (3 characters or more).
-/// PostgreSQL's trigram indexes serve the LIKE itself.
-fn search_match(query: &ModelQuery, backend: Backend) -> Option<String> {
-    if backend != Backend::Sqlite {
+/// substring filters, if it has any the index can serve (3 characters or more)
+/// and the index is ready (search_index.rs). PostgreSQL's trigram indexes
+/// serve the LIKE itself.
+fn search_match(query: &ModelQuery, backend: Backend, index_ready: bool) -> Option<String> {
+    if backend != Backend::Sqlite || !index_ready {
         return None;
     }
     let phrases: Vec<String> = [
@@ -156,9 +162,11 @@ fn filtered<'a>(query: &'a ModelQuery, search: Option<&str>) -> ModelFilter<'a> 
     let mut q = models::table.into_boxed();
     if let Some(search) = search {
         q = q.filter(
-            sql::<Bool>("models.id IN (SELECT rowid FROM models_search WHERE models_search MATCH ")
-                .bind::<Text, _>(search.to_string())
-                .sql(" UNION ALL SELECT model_id FROM models_search_queue)"),
+            sql::<Bool>(
+                "models.id IN (SELECT rowid FROM search.models_search WHERE models_search MATCH ",
+            )
+            .bind::<Text, _>(search.to_string())
+            .sql(&format!(" UNION ALL SELECT model_id FROM {UNAPPLIED})")),
         );
     }
     if let Some(name) = query.name.as_deref().filter(|s| !s.is_empty()) {
@@ -255,10 +263,10 @@ fn list_through_search_index(
     let desc = query.order_by.is_desc();
     let (after_op, order) = if desc { ("<", "DESC") } else { (">", "ASC") };
     let walk = format!(
-        "SELECT id AS rowid FROM (SELECT rowid AS id FROM models_search \
+        "SELECT id AS rowid FROM (SELECT rowid AS id FROM search.models_search \
              WHERE models_search MATCH ?1 AND rowid {after_op} ?2 ORDER BY rowid {order} LIMIT ?3) \
-         UNION SELECT id FROM (SELECT DISTINCT model_id AS id FROM models_search_queue \
-             WHERE model_id {after_op} ?2 ORDER BY model_id {order} LIMIT ?3) \
+         UNION SELECT id FROM (SELECT DISTINCT model_id AS id FROM {UNAPPLIED} \
+             AND model_id {after_op} ?2 ORDER BY model_id {order} LIMIT ?3) \
          ORDER BY 1 {order} LIMIT ?3"
     );
     let mut after = if desc { i64::MAX } else { 0 };
@@ -404,7 +412,7 @@ impl Store {
             offset: query.offset,
             limit: query.limit,
         };
-        let search = search_match(query, self.backend);
+        let search = search_match(query, self.backend, self.search_index_ready());
         let by_id = query.sort_by == ModelSortBy::Unspecified;
         self.read(|conn| {
             if let (Some(search), Some(cap), true) = (&search, count_cap(query), by_id) {

@@ -578,7 +578,7 @@ fn sqlite_substring_search_uses_the_trigram_index() {
     use diesel::prelude::*;
     let db = TestDb::sqlite();
     drop(open(&db));
-    let mut conn = diesel::SqliteConnection::establish(db.url()).unwrap();
+    let mut conn = search_attached(&db);
     #[derive(QueryableByName)]
     struct Plan {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -586,8 +586,9 @@ fn sqlite_substring_search_uses_the_trigram_index() {
     }
     let plan: Vec<Plan> = diesel::sql_query(
         "EXPLAIN QUERY PLAN SELECT id FROM models WHERE models.id IN \
-         (SELECT rowid FROM models_search WHERE models_search MATCH 'name : \"mnist\"' \
-          UNION ALL SELECT model_id FROM models_search_queue)",
+         (SELECT rowid FROM search.models_search WHERE models_search MATCH 'name : \"mnist\"' \
+          UNION ALL SELECT model_id FROM models_search_queue \
+              WHERE seq > (SELECT applied_seq FROM search.search_state))",
     )
     .load(&mut conn)
     .unwrap();
@@ -602,24 +603,69 @@ fn sqlite_substring_search_uses_the_trigram_index() {
     );
 }
 
-/// Searches on SQLite read the trigram index and the changes still queued
-/// for it (the writer moves the queue into the index when idle and on
-/// close): every page, in both orders and by name, equals what a plain LIKE
-/// over the models finds, whether a change is indexed or still queued.
+/// A connection to a test database with its search index's file attached.
+fn search_attached(db: &TestDb) -> diesel::SqliteConnection {
+    use diesel::prelude::*;
+    let mut conn = diesel::SqliteConnection::establish(db.url()).unwrap();
+    diesel::sql_query(format!("ATTACH DATABASE '{}-search' AS search", db.url()))
+        .execute(&mut conn)
+        .unwrap();
+    conn
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Changes queued that the search index does not hold yet, and changes queued in all.
+fn search_queue(conn: &mut diesel::SqliteConnection) -> (i64, i64) {
+    use diesel::prelude::*;
+    let count = |conn: &mut diesel::SqliteConnection, sql: &str| {
+        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+    };
+    (
+        count(
+            conn,
+            "SELECT count(*) AS n FROM models_search_queue \
+             WHERE seq > (SELECT applied_seq FROM search.search_state)",
+        ),
+        count(conn, "SELECT count(*) AS n FROM models_search_queue"),
+    )
+}
+
+/// Writes that queue nothing for the search index (archiving `model` and
+/// back), with idle spells between, until the writer has deleted every
+/// queued change (it deletes those the index held one idle spell earlier).
+fn writes_until_the_queue_is_empty(
+    store: &Store,
+    conn: &mut diesel::SqliteConnection,
+    model: &str,
+) {
+    let key = ModelKey::Name(model.into());
+    for i in 0..500 {
+        if search_queue(conn).1 == 0 {
+            return;
+        }
+        store.set_archived(&key, i % 2 == 0).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Searches on SQLite read the trigram index (a file of its own, kept by a
+/// thread of its own) and the changes still queued for it: every page, in
+/// both orders and by name, equals what a plain LIKE over the models finds,
+/// whether a change is indexed or still queued.
 #[test]
 fn sqlite_search_finds_changes_still_queued_for_the_index() {
     use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
-    use diesel::sql_types::{BigInt, Text};
+    use diesel::sql_types::Text;
     #[derive(QueryableByName)]
     struct Name {
         #[diesel(sql_type = Text)]
         name: String,
-    }
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
     }
     let db = TestDb::sqlite();
     let store = open(&db);
@@ -628,14 +674,13 @@ fn sqlite_search_finds_changes_still_queued_for_the_index() {
         model(&store, &format!("resnet-{i:03}"), "");
     }
     drop(store);
-    let mut conn = diesel::SqliteConnection::establish(db.url()).unwrap();
-    let queued = |conn: &mut diesel::SqliteConnection| {
-        diesel::sql_query("SELECT count(*) AS n FROM models_search_queue")
-            .get_result::<Count>(conn)
-            .unwrap()
-            .n
-    };
-    assert_eq!(queued(&mut conn), 0, "closing the store indexed the queue");
+    let mut conn = search_attached(&db);
+    let unapplied = |conn: &mut diesel::SqliteConnection| search_queue(conn).0;
+    assert_eq!(
+        unapplied(&mut conn),
+        0,
+        "closing the store indexed the queue"
+    );
 
     // Changes made while no store runs stay queued until its first write:
     // 150 models described anew (two queue rows each) below new models, so
@@ -650,7 +695,7 @@ fn sqlite_search_finds_changes_still_queued_for_the_index() {
          DELETE FROM models WHERE name = 'bert-indexed-002';",
     )
     .unwrap();
-    assert!(queued(&mut conn) > 0);
+    assert!(unapplied(&mut conn) > 0);
     let expected = |conn: &mut diesel::SqliteConnection, text: &str, order: &str| -> Vec<String> {
         diesel::sql_query(format!(
             "SELECT name FROM models WHERE lower(name) LIKE '%{text}%' ORDER BY {order}"
@@ -705,7 +750,7 @@ fn sqlite_search_finds_changes_still_queued_for_the_index() {
         }
     };
 
-    // A store whose writer waits an hour before indexing: the changes stay
+    // A store whose index waits an hour before it takes changes: they stay
     // queued while it answers.
     let waiting = PoolOptions {
         search_index_delay: std::time::Duration::from_secs(3600),
@@ -713,23 +758,87 @@ fn sqlite_search_finds_changes_still_queued_for_the_index() {
     };
     let store = Store::open(db.url(), &waiting).unwrap();
     check(&store, &mut conn);
-    let still_queued = queued(&mut conn);
+    let still_queued = unapplied(&mut conn);
     assert!(still_queued > 300, "{still_queued} changes queued");
     drop(store);
-    assert_eq!(queued(&mut conn), 0, "closing the store indexed the queue");
+    assert_eq!(
+        unapplied(&mut conn),
+        0,
+        "closing the store indexed the queue"
+    );
     let store = open(&db);
     check(&store, &mut conn);
 
-    // A write, then 10 ms idle, and the writer indexes what is queued.
+    // Once indexed, the writer deletes the queued rows the index holds, in
+    // the idle spells after its writes (a write that queues nothing here).
     conn.batch_execute("UPDATE models SET description = 'again' WHERE name LIKE 'resnet-%'")
         .unwrap();
-    model(&store, "unrelated", "");
-    for _ in 0..500 {
-        if queued(&mut conn) == 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert_eq!(queued(&mut conn), 0, "the idle writer indexed the queue");
+    assert!(store
+        .wait_for_search_index(std::time::Duration::from_secs(10))
+        .unwrap());
+    assert_eq!(unapplied(&mut conn), 0);
     check(&store, &mut conn);
+    writes_until_the_queue_is_empty(&store, &mut conn, "resnet-000");
+    assert_eq!(
+        search_queue(&mut conn),
+        (0, 0),
+        "the writer emptied the queue"
+    );
+    check(&store, &mut conn);
+}
+
+/// The search index holds nothing that is not in the models: a missing index
+/// file, or one older than the database (a file restored from a backup,
+/// say), is built anew when the store opens, and searches find every model.
+#[test]
+fn sqlite_search_index_missing_or_older_than_the_database_is_rebuilt() {
+    let db = TestDb::sqlite();
+    let index = format!("{}-search", db.url());
+    let names = |store: &Store, text: &str| {
+        assert!(store
+            .wait_for_search_index(std::time::Duration::from_secs(10))
+            .unwrap());
+        let q = ModelQuery {
+            name: Some(text.into()),
+            limit: 100,
+            ..Default::default()
+        };
+        store.list_models(&q).unwrap().0.len()
+    };
+    let store = open(&db);
+    for i in 0..20 {
+        model(&store, &format!("alpha-{i}"), "");
+    }
+    assert_eq!(names(&store, "alpha"), 20);
+    drop(store);
+    std::fs::copy(&index, format!("{index}.old")).unwrap();
+
+    // The index takes 20 more models, and the writer deletes them from the queue.
+    let store = open(&db);
+    for i in 0..20 {
+        model(&store, &format!("beta-{i}"), "");
+    }
+    assert_eq!(names(&store, "beta"), 20);
+    let mut conn = search_attached(&db);
+    writes_until_the_queue_is_empty(&store, &mut conn, "alpha-0");
+    assert_eq!(search_queue(&mut conn).1, 0);
+    drop(conn);
+    drop(store);
+
+    std::fs::rename(format!("{index}.old"), &index).unwrap();
+    let store = open(&db);
+    assert_eq!(names(&store, "beta"), 20, "the older index was rebuilt");
+    assert_eq!(names(&store, "alpha"), 20);
+    drop(store);
+
+    for file in [
+        index.clone(),
+        format!("{index}-wal"),
+        format!("{index}-shm"),
+    ] {
+        let _ = std::fs::remove_file(file);
+    }
+    let store = open(&db);
+    assert_eq!(names(&store, "beta"), 20, "the missing index was rebuilt");
+    assert_eq!(names(&store, "alpha-1"), 11);
 }

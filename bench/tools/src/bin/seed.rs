@@ -9,7 +9,8 @@
 //! and times, so columns this tool does not know about get the values the
 //! server itself wrote. Rows are generated inside SQLite by prepared
 //! `INSERT ... SELECT` statements over a range of ids, one transaction per
-//! batch; triggers (for example a search index) fire as for any insert.
+//! batch; triggers (for example the search index's queue) fire as for any
+//! insert, and the store's indexer takes the queue at the end.
 //!
 //! Names are `{family}-{team}-{id:07}`, so a family (`bert`) matches one
 //! model in 16 and a padded id (`-0000420`) matches exactly one.
@@ -222,8 +223,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .bind::<BigInt, _>(epoch)
                     .execute(conn)?;
             }
-            // The search index's triggers queue their changes; apply them as the server does.
-            conn.batch_execute(modelreg_store::SEARCH_QUEUE_FLUSH)?;
             Ok(())
         })?;
         next_model = end + 1;
@@ -237,7 +236,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    // The search index's triggers queued every new model: the store's
+    // indexer builds the index (or applies the queue), then the applied rows go.
+    drop(conn);
+    let indexing = Instant::now();
+    let store = modelreg_store::Store::open(&args.db, &modelreg_store::PoolOptions::default())?;
+    if !store.wait_for_search_index(std::time::Duration::from_secs(3600))? {
+        return Err("the search index was not built within an hour".into());
+    }
+    drop(store);
+    eprintln!(
+        "bench-seed: search index ready in {:.1} s",
+        indexing.elapsed().as_secs_f64()
+    );
+    let mut conn = SqliteConnection::establish(&args.db)?;
+    conn.batch_execute(&format!(
+        "ATTACH DATABASE '{}-search' AS search; \
+         DELETE FROM models_search_queue WHERE seq <= (SELECT applied_seq FROM search.search_state); \
+         PRAGMA wal_checkpoint(TRUNCATE);",
+        args.db.replace('\'', "''")
+    ))?;
     let total = scalar(&mut conn, "SELECT COUNT(*) AS n FROM models")?;
     let versions = scalar(&mut conn, "SELECT COUNT(*) AS n FROM model_versions")?;
     println!(
