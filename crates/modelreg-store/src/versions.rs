@@ -105,43 +105,57 @@ impl Store {
         validate::text("notes", req.notes.as_deref(), validate::MAX_TEXT_LEN)?;
         let (key, user_id) = (key.clone(), user.id);
         let write = move |conn: &mut DbConnection| {
-            let model = find_model(conn, &key)?;
-            if model.archived {
-                return Err(StoreError::FailedPrecondition(format!(
-                    "model \"{}\" is archived and cannot take new versions; unarchive it first",
-                    model.name
-                )));
-            }
-            let checkpoint = find_checkpoint(conn, &req.checkpoint_uuid)?;
+            // The checkpoint first: a refused registration changes nothing.
+            let checkpoint = match find_checkpoint(conn, &req.checkpoint_uuid) {
+                Ok(checkpoint) => checkpoint,
+                Err(e) => {
+                    // A missing or archived model is the first thing to fix.
+                    registrable_model(conn, &key)?;
+                    return Err(e);
+                }
+            };
             if checkpoint.state != CheckpointState::Completed.name() {
+                registrable_model(conn, &key)?;
                 return Err(StoreError::FailedPrecondition(format!(
                     "checkpoint {} is {}, not STATE_COMPLETED; only a completed checkpoint can be registered",
                     checkpoint.uuid, checkpoint.state
                 )));
             }
             let now = now_micros();
-            // The model's next number, taken under the model's row lock (PostgreSQL).
-            let bumped: Option<(i32, i32)> = on_backend!(conn, |c| FixedSql::new(
-                diesel::update(
-                    models::table
-                        .find(model.id)
-                        .filter(models::archived.eq(false))
-                )
-                .set((
+            // The model's next number, taken under the model's row lock
+            // (PostgreSQL), and the model as bumped, in one statement.
+            let bumped = on_backend!(conn, |c| {
+                let bump = (
                     models::last_version.eq(models::last_version + 1),
                     models::num_versions.eq(models::num_versions + 1),
                     models::last_updated_time.eq(now),
-                ))
-                .returning((models::last_version, models::num_versions))
-            )
-            .get_result(c)
-            .optional())?;
-            let Some((number, num_versions)) = bumped else {
+                );
+                let open = models::archived.eq(false);
+                match &key {
+                    ModelKey::Id(id) => FixedSql::new(
+                        diesel::update(models::table.filter(models::id.eq(*id)).filter(open))
+                            .set(bump)
+                            .returning(ModelRow::as_returning()),
+                    )
+                    .get_result(c),
+                    // Borrows the name: cached under a name of its own.
+                    ModelKey::Name(name) => FixedSql::<_, BumpByName>::named(
+                        diesel::update(models::table.filter(models::name.eq(name)).filter(open))
+                            .set(bump)
+                            .returning(ModelRow::as_returning()),
+                    )
+                    .get_result(c),
+                }
+                .optional()
+            })?;
+            let Some(model) = bumped else {
+                let model = registrable_model(conn, &key)?;
                 return Err(StoreError::FailedPrecondition(format!(
-                    "model \"{}\" was archived meanwhile; unarchive it first",
+                    "model \"{}\" changed while the version was registered; try again",
                     model.name
                 )));
             };
+            let number = model.last_version;
             let new_row = NewVersionRow {
                 model_id: model.id,
                 version: number,
@@ -166,12 +180,6 @@ impl Store {
             .get_result(c))?;
             // The answer is made of what the write read and wrote, so it
             // needs no read-back: the model as bumped, the version as inserted.
-            let model = ModelRow {
-                num_versions,
-                last_version: number,
-                last_updated_time: now,
-                ..model
-            };
             let version = VersionRow {
                 id,
                 model_id: model.id,
@@ -375,3 +383,18 @@ impl Store {
         })
     }
 }
+
+/// The model `key` names, if it exists and is not archived; else why not.
+fn registrable_model(conn: &mut DbConnection, key: &ModelKey) -> StoreResult<ModelRow> {
+    let model = find_model(conn, key)?;
+    if model.archived {
+        return Err(StoreError::FailedPrecondition(format!(
+            "model \"{}\" is archived and cannot take new versions; unarchive it first",
+            model.name
+        )));
+    }
+    Ok(model)
+}
+
+/// Names the prepared statement that bumps a model found by name.
+struct BumpByName;

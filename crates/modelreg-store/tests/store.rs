@@ -127,12 +127,43 @@ fn failed_writes_change_nothing(store: Store) {
         register(&store, "m", &uuid),
         Err(StoreError::FailedPrecondition(_))
     ));
+    // A registration refused for its model and its checkpoint both names
+    // the model's problem first.
+    let active = store
+        .create_checkpoint(CreateCheckpointRequest {
+            state: Some(modelreg_types::CheckpointState::Active),
+            ..Default::default()
+        })
+        .unwrap()
+        .uuid;
+    let refused = |model: &str, uuid: &str| match register(&store, model, uuid) {
+        Err(StoreError::FailedPrecondition(m) | StoreError::NotFound(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    assert!(refused("m", &active).contains("is archived"));
+    assert!(refused("m", "no-such-checkpoint").contains("is archived"));
+    assert!(refused("nope", &active).contains("model \"nope\" not found"));
     let m = store.get_model(&ModelKey::Name("m".into())).unwrap();
     assert_eq!((m.num_versions, m.archived), (0, true));
     store
         .set_archived(&ModelKey::Name("m".into()), false)
         .unwrap();
+    assert!(refused("m", &active).contains("not STATE_COMPLETED"));
+    assert!(refused("m", "no-such-checkpoint").contains("no-such-checkpoint"));
+    let m = store.get_model(&ModelKey::Name("m".into())).unwrap();
+    assert_eq!(m.num_versions, 0, "refusals changed nothing");
     assert_eq!(register(&store, "m", &uuid).unwrap(), 1);
+    let by_id = store
+        .register_version(
+            &ModelKey::Id(m.id),
+            &user(&store),
+            RegisterVersionRequest {
+                checkpoint_uuid: uuid.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((by_id.version, by_id.model.num_versions), (2, 2));
 }
 
 fn metadata_merges_are_atomic(store: Store) {
