@@ -201,13 +201,23 @@ impl Drop for SearchIndex {
     }
 }
 
+impl Shared {
+    /// Wakes whoever waits for the index. Takes the lock first: a waiter
+    /// checks the index under it, so it either saw the new state or is
+    /// already waiting when the wake-up comes.
+    fn announce_progress(&self) {
+        drop(lock(&self.state));
+        self.progressed.notify_all();
+    }
+}
+
 fn run_indexer(shared: &Shared, mut conn: SqliteConnection, delay: Duration) {
     while !shared.ready.load(Ordering::Acquire) {
         match build(&mut conn) {
             Ok(applied) => {
                 shared.applied.store(applied, Ordering::Release);
                 shared.ready.store(true, Ordering::Release);
-                shared.progressed.notify_all();
+                shared.announce_progress();
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot build the search index; searches scan the models meanwhile; retrying in 10 s");
@@ -246,7 +256,7 @@ fn run_indexer(shared: &Shared, mut conn: SqliteConnection, delay: Duration) {
             match apply_queue(&mut conn, shared.applied.load(Ordering::Acquire)) {
                 Ok((applied, more)) => {
                     shared.applied.store(applied, Ordering::Release);
-                    shared.progressed.notify_all();
+                    shared.announce_progress();
                     if !more {
                         break;
                     }
