@@ -105,15 +105,22 @@ pub(crate) fn set_sqlite_pragmas(
     ))
 }
 
+/// Opens a SQLite connection of its own (not from the pool), with the pragmas
+/// every connection needs.
+pub(crate) fn open_sqlite(path: &str, busy_timeout: Duration) -> StoreResult<SqliteConnection> {
+    let mut conn = SqliteConnection::establish(path)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
+    set_sqlite_pragmas(&mut conn, busy_timeout)?;
+    Ok(conn)
+}
+
 /// Opens the SQLite connection that makes every write (see group_commit.rs).
 pub(crate) fn sqlite_writer_connection(
     url: &str,
     busy_timeout: Duration,
 ) -> StoreResult<DbConnection> {
     let (_, path) = Backend::from_url(url);
-    let mut conn = SqliteConnection::establish(&path)
-        .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
-    set_sqlite_pragmas(&mut conn, busy_timeout)?;
+    let mut conn = open_sqlite(&path, busy_timeout)?;
     // Each write of a batch runs in a savepoint, whose journal of the pages
     // it changed outgrows SQLite's 64 KiB in memory and spills to a temporary
     // file: a write(2) per page under the writer. Keep it in memory.

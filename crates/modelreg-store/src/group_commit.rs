@@ -279,7 +279,9 @@ fn run_batch(shared: &Shared, conn: &mut DbConnection, first: Job) {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `mutex`, going on after a thread panicked holding it: the state
+/// behind it is a queue and flags, always consistent between statements.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

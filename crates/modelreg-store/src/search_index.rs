@@ -25,13 +25,14 @@
 //! it is built anew from the models, in the background, and searches scan
 //! the models meanwhile ([`SearchIndex::is_ready`]).
 
-use crate::connection::set_sqlite_pragmas;
+use crate::connection::open_sqlite;
 use crate::error::{StoreError, StoreResult};
+use crate::group_commit::lock;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -88,9 +89,7 @@ impl SearchIndex {
         busy_timeout: Duration,
         delay: Duration,
     ) -> StoreResult<SearchIndex> {
-        let mut conn = SqliteConnection::establish(path)
-            .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
-        set_sqlite_pragmas(&mut conn, busy_timeout)?;
+        let mut conn = open_sqlite(path, busy_timeout)?;
         attach(&mut conn, path).map_err(|e| {
             StoreError::Unavailable(format!(
                 "cannot open the search index {}: {e}",
@@ -370,10 +369,4 @@ fn applied_seq(conn: &mut SqliteConnection) -> diesel::QueryResult<Option<i64>> 
             diesel::result::Error::NotFound => Ok(None),
             e => Err(e),
         })
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
