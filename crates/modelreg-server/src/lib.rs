@@ -60,9 +60,7 @@ fn routes() -> utoipa_actix_web::UtoipaApp<
             scope("/api/v1")
                 // actix tries the routes in this order and runs a regex for
                 // each one with a path parameter: the busiest come first.
-                // `/models/labels` must come before `/models/{modelName}`.
                 .service(versions::get_versions)
-                .service(models::get_model_labels)
                 .service(models::get_model)
                 .service(versions::post_version)
                 .service(models::change_model_metadata)
@@ -82,6 +80,7 @@ fn routes() -> utoipa_actix_web::UtoipaApp<
                 .service(tokens::create_token)
                 .service(tokens::list_tokens)
                 .service(tokens::revoke_token)
+                .service(models::get_model_labels)
                 .service(models::patch_model)
                 .service(models::archive_model)
                 .service(models::unarchive_model)

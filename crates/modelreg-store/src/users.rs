@@ -62,8 +62,12 @@ pub(crate) fn usernames(
     conn: &mut DbConnection,
     ids: &[i32],
 ) -> StoreResult<std::collections::HashMap<i32, String>> {
+    // A page of models or versions names few owners, each many times.
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
     let rows: Vec<(i32, String)> = users::table
-        .filter(users::id.eq_any(ids))
+        .filter(users::id.eq_any(&ids))
         .select((users::id, users::username))
         .load(conn)?;
     Ok(rows.into_iter().collect())
