@@ -22,6 +22,26 @@ pub(crate) fn find_checkpoint(conn: &mut DbConnection, uuid: &str) -> StoreResul
     .map_err(on_not_found(format!("checkpoint {uuid} not found")))
 }
 
+/// A checkpoint's id and state: what registering it checks, without its
+/// file list and training metadata (which the registration's answer reads
+/// after the commit, off the writer).
+pub(crate) fn checkpoint_state(conn: &mut DbConnection, uuid: &str) -> StoreResult<(i32, String)> {
+    on_backend!(conn, |c| checkpoints::table
+        .filter(checkpoints::uuid.eq(uuid))
+        .select((checkpoints::id, checkpoints::state))
+        .first(c))
+    .map_err(on_not_found(format!("checkpoint {uuid} not found")))
+}
+
+/// A checkpoint by id.
+pub(crate) fn checkpoint_by_id(conn: &mut DbConnection, id: i32) -> StoreResult<CheckpointRow> {
+    on_backend!(conn, |c| checkpoints::table
+        .find(id)
+        .select(CheckpointRow::as_select())
+        .first(c))
+    .map_err(on_not_found(format!("checkpoint {id} not found")))
+}
+
 fn check_training(req: &CreateCheckpointRequest) -> StoreResult<()> {
     validate::text("taskId", req.task_id.as_deref(), validate::MAX_NAME_LEN)?;
     if let Some(training) = &req.training {

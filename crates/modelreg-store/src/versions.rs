@@ -1,6 +1,6 @@
 //! Model versions: register, read, list, change, delete.
 
-use crate::checkpoints::find_checkpoint;
+use crate::checkpoints::{checkpoint_by_id, checkpoint_state};
 use crate::error::{on_not_found, StoreError, StoreResult};
 use crate::fixed_sql::FixedSql;
 use crate::metadata;
@@ -106,19 +106,19 @@ impl Store {
         let (key, user_id) = (key.clone(), user.id);
         let write = move |conn: &mut DbConnection| {
             // The checkpoint first: a refused registration changes nothing.
-            let checkpoint = match find_checkpoint(conn, &req.checkpoint_uuid) {
-                Ok(checkpoint) => checkpoint,
+            let (checkpoint_id, state) = match checkpoint_state(conn, &req.checkpoint_uuid) {
+                Ok(found) => found,
                 Err(e) => {
                     // A missing or archived model is the first thing to fix.
                     registrable_model(conn, &key)?;
                     return Err(e);
                 }
             };
-            if checkpoint.state != CheckpointState::Completed.name() {
+            if state != CheckpointState::Completed.name() {
                 registrable_model(conn, &key)?;
                 return Err(StoreError::FailedPrecondition(format!(
-                    "checkpoint {} is {}, not STATE_COMPLETED; only a completed checkpoint can be registered",
-                    checkpoint.uuid, checkpoint.state
+                    "checkpoint {} is {state}, not STATE_COMPLETED; only a completed checkpoint can be registered",
+                    req.checkpoint_uuid
                 )));
             }
             let now = now_micros();
@@ -159,7 +159,7 @@ impl Store {
             let new_row = NewVersionRow {
                 model_id: model.id,
                 version: number,
-                checkpoint_id: checkpoint.id,
+                checkpoint_id,
                 name: req.name.as_deref().unwrap_or(""),
                 comment: req.comment.as_deref().unwrap_or(""),
                 notes: req.notes.as_deref().unwrap_or(""),
@@ -193,19 +193,22 @@ impl Store {
                 last_updated_time: now,
                 user_id,
             };
-            Ok((model, version, checkpoint))
+            Ok((model, version, checkpoint_id))
         };
         let creator = user.username.clone();
         Ok(
-            self.prepare_write(write, move |store, (model, version, checkpoint)| {
-                let owner = if model.user_id == user_id {
-                    creator.clone()
-                } else {
-                    store
-                        .read(|conn| usernames(conn, &[model.user_id]))?
-                        .remove(&model.user_id)
-                        .unwrap_or_default()
-                };
+            self.prepare_write(write, move |store, (model, version, checkpoint_id)| {
+                let (checkpoint, owner) = store.read(|conn| {
+                    let checkpoint = checkpoint_by_id(conn, checkpoint_id)?;
+                    let owner = if model.user_id == user_id {
+                        creator.clone()
+                    } else {
+                        usernames(conn, &[model.user_id])?
+                            .remove(&model.user_id)
+                            .unwrap_or_default()
+                    };
+                    Ok((checkpoint, owner))
+                })?;
                 version.into_version(
                     model.into_model(owner)?,
                     checkpoint.into_checkpoint()?,
