@@ -43,6 +43,52 @@ def mark(ok):
     return "met" if ok else "**missed**"
 
 
+def repeats(out, system, op):
+    """The c=32 measurements of one operation: the main one, then its repeats."""
+    runs = [load(os.path.join(out, system, "%s-c32.json" % op))]
+    n = 2
+    while os.path.exists(os.path.join(out, system, "%s-c32-r%d.json" % (op, n))):
+        runs.append(load(os.path.join(out, system, "%s-c32-r%d.json" % (op, n))))
+        n += 1
+    return [r for r in runs if r]
+
+
+def spread(runs, key, fmt):
+    values = sorted(r[key] for r in runs)
+    if not values:
+        return "-"
+    return "%s / %s / %s" % (fmt(values[0]), fmt(values[len(values) // 2]), fmt(values[-1]))
+
+
+def print_spread(out):
+    """How much rps and p99 at c=32 move between measurements of the same build."""
+    rows = []
+    for op, label, _ in OPS:
+        mine, ceil = repeats(out, "modelreg", op), repeats(out, "ceiling", op)
+        if len(mine) > 1 or len(ceil) > 1:
+            rps = lambda v: "%.0f" % v
+            rows.append("| %s | %d | %s | %s | %d | %s | %s |" % (
+                label, len(mine), spread(mine, "rps", rps), spread(mine, "p99_us", ms),
+                len(ceil), spread(ceil, "rps", rps), spread(ceil, "p99_us", ms)))
+    noise = load(os.path.join(out, "jitter.json"))
+    if not rows and not noise:
+        return
+    print("\n### Run-to-run spread at c=32, and the machine's noise\n")
+    if rows:
+        print("The same build measured several times in this run, one after another "
+              "(min / median / max):\n")
+        print("| operation | modelreg runs | rps | p99 ms | ceiling runs | ceiling rps | ceiling p99 ms |")
+        print("|---|---|---|---|---|---|---|")
+        for row in rows:
+            print(row)
+    if noise:
+        print("\nCPU noise on the idle machine before the run (`bench-jitter`: %d timed chunks of "
+              "fixed CPU work): p50 %.1f us, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f us; "
+              "%.2f%% of chunks took over 5x the median." % (
+                  noise["chunks"], noise["p50_us"], noise["p90_us"], noise["p99_us"],
+                  noise["p999_us"], noise["max_us"], 100 * noise["over_5x_median"]))
+
+
 def main_report(out):
     machine = load(os.path.join(out, "machine.json")) or {}
     print("## Side-by-side run\n")
@@ -86,8 +132,12 @@ def main_report(out):
                 targets.append(("%s c=%d: >= 100x MLflow rps" % (label, c),
                                 "%.0fx" % (r["rps"] / ml["rps"]), r["rps"] >= 100 * ml["rps"]))
             if c == 32:
-                targets.append(("%s c=32: p99 < 10 ms" % label, ms(r["p99_us"]) + " ms",
-                                r["p99_us"] < 10000))
+                p99s = [x["p99_us"] for x in repeats(out, "modelreg", op)]
+                value = ms(p99s[0]) + " ms"
+                if len(p99s) > 1:
+                    value += " (all %d runs: %s)" % (len(p99s), ", ".join(ms(p) for p in p99s))
+                targets.append(("%s c=32: p99 < 10 ms" % label, value, max(p99s) < 10000))
+    print_spread(out)
     print("\nMLflow endpoints: " + "; ".join("%s = `%s`" % (label, MLFLOW_OP[op]) for op, label, _ in OPS) + ".\n")
 
     print("### Footprint\n")

@@ -1,0 +1,77 @@
+//! Machine noise: how steady the CPU is for a fixed piece of work.
+//!
+//! Usage: `bench-jitter [--chunks N] [--chunk-us US]`
+//! Calibrates a CPU-only chunk of work (integer arithmetic, no memory
+//! traffic, no syscalls) to take about `--chunk-us` microseconds, then times
+//! `--chunks` of them back to back on one thread. On a quiet, dedicated core
+//! every chunk takes about the same time; on a shared virtual machine some
+//! take many times longer, because the host ran something else meanwhile.
+//! A server whose requests wait on one thread (SQLite's single writer) feels
+//! each such stall in every request waiting on it, so these figures explain
+//! part of a run's p99. Prints one JSON object: percentiles in microseconds
+//! and the share of chunks that took over 5 times the median.
+
+use clap::Parser;
+use std::hint::black_box;
+use std::time::Instant;
+
+#[derive(Parser)]
+struct Args {
+    /// How many chunks to time.
+    #[arg(long, default_value_t = 200_000)]
+    chunks: usize,
+    /// The median time one chunk should take.
+    #[arg(long, default_value_t = 16)]
+    chunk_us: u64,
+}
+
+/// A chunk of CPU work: `rounds` steps of an integer hash.
+fn chunk(rounds: u64) -> u64 {
+    let mut x = black_box(0x9e37_79b9_7f4a_7c15_u64);
+    for i in 0..rounds {
+        x = (x ^ i).wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(17);
+    }
+    black_box(x)
+}
+
+/// The median time of `samples` chunks of `rounds`, in microseconds.
+fn median_us(rounds: u64, samples: usize) -> f64 {
+    let mut times = time_chunks(rounds, samples);
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn time_chunks(rounds: u64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            let start = Instant::now();
+            chunk(rounds);
+            start.elapsed().as_secs_f64() * 1e6
+        })
+        .collect()
+}
+
+fn main() {
+    let args = Args::parse();
+    let mut rounds = 1_000;
+    let median = median_us(rounds, 2_000);
+    rounds = ((rounds as f64) * args.chunk_us as f64 / median.max(0.01)).max(1.0) as u64;
+    let mut times = time_chunks(rounds, args.chunks.max(1));
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    let tenth = |us: f64| (us * 10.0).round() / 10.0;
+    let median = at(0.5);
+    let slow = times.iter().filter(|&&t| t > 5.0 * median).count();
+    println!(
+        "{}",
+        serde_json::json!({
+            "chunks": times.len(),
+            "p50_us": tenth(median),
+            "p90_us": tenth(at(0.9)),
+            "p99_us": tenth(at(0.99)),
+            "p999_us": tenth(at(0.999)),
+            "max_us": tenth(times[times.len() - 1]),
+            "over_5x_median": slow as f64 / times.len() as f64,
+        })
+    );
+}
