@@ -67,8 +67,10 @@ def print_spread(out):
         mine, ceil = repeats(out, "modelreg", op), repeats(out, "ceiling", op)
         if len(mine) > 1 or len(ceil) > 1:
             rps = lambda v: "%.0f" % v
-            rows.append("| %s | %d | %s | %s | %d | %s | %s |" % (
-                label, len(mine), spread(mine, "rps", rps), spread(mine, "p99_us", ms),
+            bad = sum(r["errors"]["status"] + r["errors"]["timeout"] for r in mine)
+            rows.append("| %s | %d%s | %s | %s | %d | %s | %s |" % (
+                label, len(mine), " (%d errors)" % bad if bad else "",
+                spread(mine, "rps", rps), spread(mine, "p99_us", ms),
                 len(ceil), spread(ceil, "rps", rps), spread(ceil, "p99_us", ms)))
     noise = load(os.path.join(out, "jitter.json"))
     if not rows and not noise:
