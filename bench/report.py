@@ -46,10 +46,11 @@ def mark(ok):
 def repeats(out, system, op):
     """The c=32 measurements of one operation: the main one, then its repeats."""
     runs = [load(os.path.join(out, system, "%s-c32.json" % op))]
-    n = 2
-    while os.path.exists(os.path.join(out, system, "%s-c32-r%d.json" % (op, n))):
-        runs.append(load(os.path.join(out, system, "%s-c32-r%d.json" % (op, n))))
-        n += 1
+    while True:
+        run = load(os.path.join(out, system, "%s-c32-r%d.json" % (op, len(runs) + 1)))
+        if not run:
+            break
+        runs.append(run)
     return [r for r in runs if r]
 
 
@@ -63,10 +64,10 @@ def spread(runs, key, fmt):
 def print_spread(out):
     """How much rps and p99 at c=32 move between measurements of the same build."""
     rows = []
+    rps = lambda v: "%.0f" % v
     for op, label, _ in OPS:
         mine, ceil = repeats(out, "modelreg", op), repeats(out, "ceiling", op)
         if len(mine) > 1 or len(ceil) > 1:
-            rps = lambda v: "%.0f" % v
             bad = sum(r["errors"]["status"] + r["errors"]["timeout"] for r in mine)
             rows.append("| %s | %d%s | %s | %s | %d | %s | %s |" % (
                 label, len(mine), " (%d errors)" % bad if bad else "",
