@@ -3,12 +3,25 @@
 //! authentication or validation. What the registry reaches relative to this is
 //! what its own work (SQL, auth, mapping) costs on top of HTTP and JSON.
 //!
-//! Usage: `bench-ceiling --bind 127.0.0.1:PORT [--workers N]`
+//! Usage: `bench-ceiling --bind 127.0.0.1:PORT [--workers N]
+//! [--serial-write-us W --serial-commit-us C] [--list-body-cached]`
+//!
+//! With `--serial-write-us`, every write also passes one serial stage shaped
+//! like modelreg's SQLite writer: one thread takes the queued writes one after
+//! another (up to 32), does W microseconds of fixed CPU work on each, sleeps
+//! C microseconds (the commit's flush), then answers them all. It shows what
+//! a single writer of a given cost does to throughput and latency on this
+//! machine, with no database in the way. With `--list-body-cached`, every
+//! list is answered with one page built at start: what sending a page costs
+//! without building it (docs/benchmarks.md, ninth round).
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
 use clap::Parser;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 #[derive(Parser)]
 struct Args {
@@ -18,6 +31,93 @@ struct Args {
     /// HTTP worker threads (default: one per core, as the registry).
     #[arg(long)]
     workers: Option<usize>,
+    /// Run each write through a serial stage: CPU microseconds per write.
+    #[arg(long)]
+    serial_write_us: Option<u64>,
+    /// The serial stage's sleep per batch of writes (the commit's flush).
+    #[arg(long, default_value_t = 300)]
+    serial_commit_us: u64,
+    /// Answer every list with one body built at start: what sending a page
+    /// of 100 models costs without building it.
+    #[arg(long)]
+    list_body_cached: bool,
+}
+
+/// The list's body, when `--list-body-cached` asked for one built once.
+static LIST_BODY: OnceLock<web::Bytes> = OnceLock::new();
+
+/// The emulated single writer, if one was asked for.
+static SERIAL: OnceLock<SerialStage> = OnceLock::new();
+
+struct SerialStage {
+    queue: Mutex<Vec<oneshot::Sender<()>>>,
+    wake: Condvar,
+}
+
+/// The most writes the stage takes into one batch, as modelreg's writer.
+const MAX_BATCH: usize = 32;
+
+impl SerialStage {
+    fn start(per_write: Duration, per_batch: Duration) {
+        let rounds = calibrate(per_write);
+        let stage = SERIAL.get_or_init(|| SerialStage {
+            queue: Mutex::new(Vec::new()),
+            wake: Condvar::new(),
+        });
+        std::thread::spawn(move || loop {
+            let mut batch = Vec::new();
+            let mut queue = stage.queue.lock().unwrap();
+            while queue.is_empty() {
+                queue = stage.wake.wait(queue).unwrap();
+            }
+            // Take the queued writes one by one, as later ones keep arriving.
+            while let Some(write) = (batch.len() < MAX_BATCH).then(|| queue.pop()).flatten() {
+                drop(queue);
+                work(rounds);
+                batch.push(write);
+                queue = stage.queue.lock().unwrap();
+            }
+            drop(queue);
+            std::thread::sleep(per_batch);
+            for write in batch {
+                let _ = write.send(());
+            }
+        });
+    }
+}
+
+/// A fixed piece of CPU work (integer arithmetic): unlike a timed spin, it
+/// takes longer when the host gives the virtual CPU less, as real work does.
+fn work(rounds: u64) -> u64 {
+    let mut x = std::hint::black_box(0x9e37_79b9_7f4a_7c15_u64);
+    for i in 0..rounds {
+        x = (x ^ i).wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(17);
+    }
+    std::hint::black_box(x)
+}
+
+/// The rounds of [`work`] that take `how_long` on this machine (a median of 201 tries).
+fn calibrate(how_long: Duration) -> u64 {
+    let probe = 10_000;
+    let mut times: Vec<Duration> = (0..201)
+        .map(|_| {
+            let start = Instant::now();
+            work(probe);
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    (probe as f64 * how_long.as_secs_f64() / times[100].as_secs_f64().max(1e-9)) as u64
+}
+
+/// Waits for the serial stage to take and answer this write, if there is one.
+async fn pass_serial_stage() {
+    if let Some(stage) = SERIAL.get() {
+        let (done, wait) = oneshot::channel();
+        stage.queue.lock().unwrap().insert(0, done);
+        stage.wake.notify_one();
+        let _ = wait.await;
+    }
 }
 
 const TIME: &str = "2026-11-27T08:01:02.123456Z";
@@ -144,20 +244,31 @@ async fn login(body: web::Bytes) -> HttpResponse {
 #[post("/api/v1/models")]
 async fn create_model(body: web::Bytes) -> HttpResponse {
     let req = parse(&body);
+    pass_serial_stage().await;
     let name = req.get("name").and_then(Value::as_str).unwrap_or("m");
     HttpResponse::Ok().json(json!({"model": model(1, name)}))
 }
 
 #[get("/api/v1/models")]
 async fn list_models(query: web::Query<Map<String, Value>>) -> HttpResponse {
+    if let Some(body) = LIST_BODY.get() {
+        return HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body.clone());
+    }
     let filter = query.get("name").and_then(Value::as_str).unwrap_or("");
+    HttpResponse::Ok().json(list_page(filter))
+}
+
+/// A first page of 100 models whose names hold `filter`.
+fn list_page(filter: &str) -> Value {
     let models: Vec<Model> = (1..=100)
         .map(|i| model(i, &format!("fx-{filter}-{i:04}")))
         .collect();
-    HttpResponse::Ok().json(json!({
+    json!({
         "models": models,
         "pagination": Pagination { offset: 0, limit: 100, start_index: 0, end_index: 100, total: 250 }
-    }))
+    })
 }
 
 #[get("/api/v1/models/{name}")]
@@ -177,12 +288,14 @@ async fn list_versions(name: web::Path<String>) -> HttpResponse {
 #[post("/api/v1/models/{name}/versions")]
 async fn register_version(name: web::Path<String>, body: web::Bytes) -> HttpResponse {
     parse(&body);
+    pass_serial_stage().await;
     HttpResponse::Ok().json(json!({"modelVersion": version(&name)}))
 }
 
 #[post("/api/v1/models/{name}/metadata")]
 async fn merge_metadata(name: web::Path<String>, body: web::Bytes) -> HttpResponse {
     let req = parse(&body);
+    pass_serial_stage().await;
     let mut m = model(42, &name);
     if let Some(Value::Object(add)) = req.get("add") {
         m.metadata = add.clone();
@@ -192,6 +305,16 @@ async fn merge_metadata(name: web::Path<String>, body: web::Bytes) -> HttpRespon
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
+    if args.list_body_cached {
+        let body = serde_json::to_vec(&list_page("bert")).unwrap_or_default();
+        let _ = LIST_BODY.set(body.into());
+    }
+    if let Some(us) = args.serial_write_us {
+        SerialStage::start(
+            Duration::from_micros(us),
+            Duration::from_micros(args.serial_commit_us),
+        );
+    }
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(|| {
             App::new()
