@@ -19,11 +19,12 @@
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
 use clap::Parser;
+use modelreg_bench::{calibrate, fixed_work};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 #[derive(Parser)]
@@ -37,10 +38,9 @@ struct Args {
     /// Run each write through a serial stage: CPU microseconds per write.
     #[arg(long)]
     serial_write_us: Option<u64>,
-    /// The serial stage's sleep per batch of writes (the commit's flush;
-    /// default 300).
-    #[arg(long, requires = "serial_write_us")]
-    serial_commit_us: Option<u64>,
+    /// The serial stage's sleep per batch of writes (the commit's flush).
+    #[arg(long, default_value_t = 300, requires = "serial_write_us")]
+    serial_commit_us: u64,
     /// Answer every list with one body built at start: what sending a page
     /// of 100 models costs without building it.
     #[arg(long)]
@@ -78,7 +78,7 @@ const MAX_BATCH: usize = 32;
 impl SerialStage {
     /// Starts the stage's thread (`serial-stage`).
     fn start(per_write: Duration, per_batch: Duration) -> std::io::Result<Arc<SerialStage>> {
-        let rounds = calibrate(per_write);
+        let rounds = calibrate(per_write, 201);
         eprintln!(
             "serial stage: {rounds} rounds of work per write ({} us at the median on this machine, idle), {} us of sleep per batch",
             per_write.as_micros(),
@@ -108,7 +108,7 @@ impl SerialStage {
                     break;
                 };
                 drop(queue);
-                work(rounds);
+                fixed_work(rounds);
                 batch.push(write);
                 queue = self.queue.lock().unwrap();
             }
@@ -120,30 +120,6 @@ impl SerialStage {
             }
         }
     }
-}
-
-/// A fixed piece of CPU work (integer arithmetic): unlike a timed spin, it
-/// takes longer when the host gives the virtual CPU less, as real work does.
-fn work(rounds: u64) -> u64 {
-    let mut x = std::hint::black_box(0x9e37_79b9_7f4a_7c15_u64);
-    for i in 0..rounds {
-        x = (x ^ i).wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(17);
-    }
-    std::hint::black_box(x)
-}
-
-/// The rounds of [`work`] that take `how_long` on this machine (a median of 201 tries).
-fn calibrate(how_long: Duration) -> u64 {
-    let probe = 10_000;
-    let mut times: Vec<Duration> = (0..201)
-        .map(|_| {
-            let start = Instant::now();
-            work(probe);
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    (probe as f64 * how_long.as_secs_f64() / times[100].as_secs_f64().max(1e-9)) as u64
 }
 
 const TIME: &str = "2026-11-27T08:01:02.123456Z";
@@ -345,7 +321,7 @@ fn main() -> std::io::Result<()> {
     let serial = match args.serial_write_us {
         Some(us) => Some(SerialStage::start(
             Duration::from_micros(us),
-            Duration::from_micros(args.serial_commit_us.unwrap_or(300)),
+            Duration::from_micros(args.serial_commit_us),
         )?),
         None => None,
     };

@@ -12,8 +12,8 @@
 //! and the share of chunks that took over 5 times the median.
 
 use clap::Parser;
-use std::hint::black_box;
-use std::time::Instant;
+use modelreg_bench::{calibrate, time_work};
+use std::time::Duration;
 
 #[derive(Parser)]
 struct Args {
@@ -25,38 +25,12 @@ struct Args {
     chunk_us: u64,
 }
 
-/// A chunk of CPU work: `rounds` steps of an integer hash.
-fn chunk(rounds: u64) -> u64 {
-    let mut x = black_box(0x9e37_79b9_7f4a_7c15_u64);
-    for i in 0..rounds {
-        x = (x ^ i).wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(17);
-    }
-    black_box(x)
-}
-
-/// The median time of `samples` chunks of `rounds`, in microseconds.
-fn median_us(rounds: u64, samples: usize) -> f64 {
-    let mut times = time_chunks(rounds, samples);
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
-fn time_chunks(rounds: u64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|_| {
-            let start = Instant::now();
-            chunk(rounds);
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect()
-}
-
 fn main() {
     let args = Args::parse();
-    let mut rounds = 1_000;
-    let median = median_us(rounds, 2_000);
-    rounds = ((rounds as f64) * args.chunk_us as f64 / median.max(0.01)).max(1.0) as u64;
-    let mut times = time_chunks(rounds, args.chunks.max(1));
+    let rounds = calibrate(Duration::from_micros(args.chunk_us), 2_001);
+    let mut times: Vec<f64> = (0..args.chunks.max(1))
+        .map(|_| time_work(rounds).as_secs_f64() * 1e6)
+        .collect();
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
     let tenth = |us: f64| (us * 10.0).round() / 10.0;
